@@ -1,0 +1,63 @@
+"""Library settings, persisted as ``settings.json`` in the library's data directory.
+
+Defaults are what a person pointing the app at their documents would expect; every
+value can be overridden per library (``mmrag config``) or per call in tests.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    # Version control, caches and build output: never a person's documents.
+    "**/.git/**", "**/.hg/**", "**/.svn/**", "**/__pycache__/**", "**/node_modules/**",
+    "**/.venv/**", "**/venv/**", "**/.tox/**", "**/.mypy_cache/**", "**/.cache/**",
+    "**/*.pyc", "**/*.o", "**/*.so", "**/*.dll", "**/*.exe", "**/*.tmp", "**/~$*",
+    "**/.DS_Store", "**/Thumbs.db", "**/desktop.ini",
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    #: Names of the encoders to use; None means every encoder whose plugin marks it default.
+    encoders: tuple[str, ...] | None = None
+    #: How CJK text is tokenised for full-text search: "bigram" (overlapping CJK bigrams
+    #: on the unicode61 tokenizer) or "trigram" (SQLite's trigram tokenizer). Fixed when
+    #: the database is created.
+    fts_tokenizer: str = "bigram"
+    #: Files larger than this are skipped (with a recorded reason) unless an extractor
+    #: sets its own limit.
+    max_file_mb: float = 20.0
+    skip_hidden: bool = True
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+    follow_symlinks: bool = True
+    #: Chunk size in estimated tokens (capped by the encoder's own limit) and overlap.
+    chunk_tokens: int = 256
+    overlap_tokens: int = 32
+    #: Items embedded per encoder call.
+    embed_batch: int = 32
+    #: Files whose items are written per database transaction.
+    commit_every: int = 32
+    #: Reciprocal-rank-fusion constant and per-list weights (keys are list-name prefixes).
+    rrf_k: int = 60
+    fusion_weights: dict[str, float] = field(default_factory=lambda: {"bm25": 1.0, "dense": 1.0})
+    #: CPU threads for encoders (0: let the runtime decide).
+    threads: int = 0
+
+    def with_overrides(self, **changes: Any) -> Config:
+        return replace(self, **changes)
+
+    @classmethod
+    def load(cls, path: Path) -> Config:
+        if not path.exists():
+            return cls()
+        raw = json.loads(path.read_text("utf-8"))
+        known = {f.name for f in fields(cls)}
+        values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items() if k in known}
+        return cls(**values)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), "utf-8")

@@ -1,0 +1,253 @@
+"""The service facade: the one object the CLI, the GUI and the tests drive.
+
+A :class:`Library` is a data folder (database + settings) plus the plugins that give it
+extractors, encoders and retrievers. Everything a user can do — add folders, index,
+search, look at status and problems — is a method here; nothing above this layer
+writes SQL or touches a model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import models
+from .config import Config
+from .errors import MMRagError
+from .interfaces import Encoder, Extractor, QueryTransform, Reranker, Retriever
+from .paths import default_data_dir
+from .pipeline.ingest import Indexer, IndexReport, ProgressCallback
+from .pipeline.retrieve import fuse, group_by_file
+from .plugins import Plugins
+from .records import Candidate, FileHit, Filters, Query, RankedList
+from .store import SourceRow, Store
+
+log = logging.getLogger(__name__)
+
+SETTINGS_NAME = "settings.json"
+
+
+class Library:
+    def __init__(
+        self,
+        data_dir: Path | str | None = None,
+        *,
+        config: Config | None = None,
+        plugins: Plugins | None = None,
+        safe_mode: bool = False,
+    ) -> None:
+        self.data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise MMRagError(f"The data folder {self.data_dir} is a file, not a folder.")
+        settings = self.data_dir / SETTINGS_NAME
+        try:
+            self.config = config or Config.load(settings)
+        except (ValueError, TypeError) as exc:
+            raise MMRagError(f"The settings file {settings} is invalid: {exc}.") from exc
+        self.store = Store(self.data_dir, fts_tokenizer=self.config.fts_tokenizer)
+        self.plugins = plugins or Plugins(safe_mode=safe_mode)
+        self._index_lock = threading.Lock()
+        self._load_components()
+        self.plugins.notify("startup", library=self)
+
+    def _load_components(self) -> None:
+        self.extractors: dict[str, Extractor] = {}
+        for _plugin, extractor in self.plugins.collect("register_extractors"):
+            for ext in extractor.extensions:
+                current = self.extractors.get(ext.lower())
+                if current is None or extractor.priority > current.priority:
+                    self.extractors[ext.lower()] = extractor
+        all_encoders = [enc for _plugin, enc in self.plugins.collect("register_encoders")]
+        wanted = self.config.encoders
+        self.available_encoders: list[Encoder] = all_encoders
+        self.encoders: list[Encoder] = [
+            e for e in all_encoders if (e.name in wanted if wanted is not None else getattr(e, "default", True))
+        ]
+        if wanted is not None:
+            unknown = set(wanted) - {e.name for e in all_encoders}
+            if unknown:
+                raise MMRagError(f"Encoder(s) not available: {', '.join(sorted(unknown))}. See `mmrag models`.")
+        self.retrievers: list[tuple[str, Retriever]] = self.plugins.collect("register_retrievers")
+        self.transforms: list[tuple[str, QueryTransform]] = sorted(
+            self.plugins.collect("register_query_transforms"), key=lambda pair: pair[1].priority
+        )
+        self.rerankers: list[tuple[str, Reranker]] = self.plugins.collect("register_rerankers")
+
+    def close(self) -> None:
+        self.plugins.notify("shutdown", library=self)
+        self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- settings ---------------------------------------------------------------------
+
+    def update_config(self, **changes: Any) -> Config:
+        self.config = self.config.with_overrides(**changes)
+        self.config.save(self.data_dir / SETTINGS_NAME)
+        self._load_components()
+        return self.config
+
+    # -- sources ----------------------------------------------------------------------
+
+    def add_source(self, path: Path | str, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> SourceRow:
+        resolved = _existing(path)
+        return self.store.add_source(resolved, include, exclude)
+
+    def remove_source(self, path: Path | str) -> int:
+        source = self.store.get_source(Path(path).expanduser().resolve())
+        if source is None:
+            raise MMRagError(f"{path} is not a source of this library (see `mmrag sources list`).")
+        return self.store.remove_source(source)
+
+    def sources(self) -> list[SourceRow]:
+        return self.store.sources()
+
+    # -- indexing ---------------------------------------------------------------------
+
+    def index(
+        self,
+        paths: Sequence[Path | str] | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IndexReport:
+        """Index ``paths`` (adding each as a source if it is not inside one) or, with no
+        paths, every source. Safe to interrupt: committed work is kept."""
+        if paths:
+            chosen: dict[int, SourceRow] = {}
+            for path in paths:
+                resolved = _existing(path)
+                source = self._source_containing(resolved) or self.store.add_source(resolved)
+                chosen[source.id] = source
+            sources = list(chosen.values())
+        else:
+            sources = self.store.sources()
+        if not self._index_lock.acquire(blocking=False):
+            raise MMRagError("This library is already being indexed.")
+        try:
+            for encoder in self.encoders:
+                if hasattr(encoder, "ensure_dim"):
+                    encoder.ensure_dim()
+            indexer = Indexer(self.store, self.config, self.extractors, self.encoders, progress=progress, cancel=cancel)
+            report = indexer.run(sources)
+        finally:
+            self._index_lock.release()
+        if report.problems:
+            self.store.set_meta("scan_problems", "\n".join(report.problems[-200:]))
+        return report
+
+    def _source_containing(self, path: Path) -> SourceRow | None:
+        for source in self.store.sources():
+            if path == source.path or source.path in path.parents:
+                return source
+        return None
+
+    # -- search -----------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str | Query,
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        retrievers: Sequence[str] | None = None,
+        weights: dict[str, float] | None = None,
+        candidates: int | None = None,
+    ) -> list[FileHit]:
+        """Hybrid search: every retriever's ranked list, fused by weighted RRF, grouped
+        per file. ``retrievers`` restricts the lists used by name prefix (``bm25``,
+        ``dense``); ``weights`` overrides the configured fusion weights."""
+        if isinstance(query, str):
+            query = Query(text=query)
+        if query.modality == "text" and not (query.text or "").strip():
+            return []
+        for plugin, transform in self.transforms:
+            try:
+                query = transform.transform(query)
+            except Exception as exc:
+                self.plugins.disable(plugin, f"query transform {transform.name} raised {type(exc).__name__}: {exc}")
+        filters = filters or Filters()
+        depth = candidates or max(50, k * 10)
+        lists: list[RankedList] = []
+        for plugin, retriever in self.retrievers:
+            try:
+                produced = retriever.search(query, self, depth, filters)
+            except MMRagError:
+                raise
+            except Exception as exc:
+                self.plugins.disable(plugin, f"retriever {retriever.name} raised {type(exc).__name__}: {exc}")
+                continue
+            lists.extend(
+                r for r in produced
+                if retrievers is None or any(r.name == p or r.name.startswith(p + ":") for p in retrievers)
+            )
+        merged_weights = {**self.config.fusion_weights, **(weights or {})}
+        defaults = {r.name: ret.weight for _p, ret in self.retrievers for r in lists if r.name.startswith(ret.name)}
+        scores, ranks = fuse(lists, merged_weights, defaults, self.config.rrf_k)
+        top = sorted(scores, key=lambda i: -scores[i])[: max(depth, k * 20)]
+        items = self.store.items_by_id(top)
+        return group_by_file({i: scores[i] for i in top}, ranks, items, query.original or query.text, k,
+                             fts_mode=self.store.fts_mode)
+
+    # SearchBackend: what retrievers may use.
+
+    def fts_search(self, text: str, k: int, filters: Filters) -> list[Candidate]:
+        return self.store.fts_search(text, k, filters)
+
+    def dense_search(self, encoder: Encoder, vector: np.ndarray, k: int, filters: Filters) -> list[Candidate]:
+        space = self.store.ensure_space(encoder.name, encoder.model_id, encoder.dim, encoder.metric, encoder.modalities)
+        return self.store.dense_search(space, vector, k, filters)
+
+    def encoders_for(self, modality: str) -> list[Encoder]:
+        return [e for e in self.encoders if modality in e.modalities]
+
+    # -- status -----------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        counts = self.store.counts()
+        active = {e.model_id for e in self.encoders}
+        for space in counts["spaces"]:
+            space["active"] = space["model_id"] in active
+        return {
+            "data_dir": str(self.data_dir),
+            "database": str(self.store.path),
+            "fts_tokenizer": self.store.fts_mode,
+            "sources": [{"path": str(s.path), "include": list(s.include), "exclude": list(s.exclude)}
+                        for s in self.store.sources()],
+            **counts,
+            "encoders": [{"name": e.name, "model_id": e.model_id, "modalities": sorted(e.modalities)} for e in self.encoders],
+            "problems": [{"path": p.path, "status": p.status, "reason": p.reason} for p in self.store.problems()],
+            "scan_problems": (self.store.get_meta("scan_problems") or "").splitlines(),
+        }
+
+    def plugin_listing(self) -> list[dict[str, Any]]:
+        return [info.to_json() for info in self.plugins.listing()]
+
+    def model_listing(self) -> list[dict[str, Any]]:
+        rows = models.status()
+        active = {e.name for e in self.encoders}
+        for encoder in self.available_encoders:
+            rows.append({"id": encoder.model_id, "role": "text-embed" if "text" in encoder.modalities else "embed",
+                         "encoder": encoder.name, "active": encoder.name in active, "installed": True,
+                         "modalities": sorted(encoder.modalities)})
+        return rows
+
+    def config_dict(self) -> dict[str, Any]:
+        return asdict(self.config)
+
+
+def _existing(path: Path | str) -> Path:
+    resolved = Path(path).expanduser().resolve()
+    if not resolved.exists():
+        raise MMRagError(f"No such file or folder: {path}")
+    return resolved

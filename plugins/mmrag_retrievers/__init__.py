@@ -1,0 +1,37 @@
+"""The built-in retrievers: BM25 over the FTS5 index, and dense search in every
+embedding space that accepts the query's modality (text → text today; text → image or
+image → image once an encoder declares those modalities)."""
+
+from __future__ import annotations
+
+from mmrag_desktop import hookimpl
+from mmrag_desktop.interfaces import Retriever, SearchBackend
+from mmrag_desktop.records import Filters, Query, RankedList
+
+
+class BM25Retriever(Retriever):
+    name = "bm25"
+
+    def search(self, query: Query, backend: SearchBackend, k: int, filters: Filters) -> list[RankedList]:
+        if not query.text:
+            return []
+        return [RankedList("bm25", tuple(backend.fts_search(query.text, k, filters)))]
+
+
+class DenseRetriever(Retriever):
+    name = "dense"
+
+    def search(self, query: Query, backend: SearchBackend, k: int, filters: Filters) -> list[RankedList]:
+        lists = []
+        for encoder in backend.encoders_for(query.modality):
+            vector = encoder.embed_query(query)
+            if vector is None:
+                continue
+            lists.append(RankedList(f"dense:{encoder.name}", tuple(backend.dense_search(encoder, vector, k, filters))))
+        return lists
+
+
+@hookimpl
+def register_retrievers(register):  # type: ignore[no-untyped-def]
+    register(BM25Retriever())
+    register(DenseRetriever())
