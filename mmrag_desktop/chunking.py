@@ -8,24 +8,23 @@ subword models: a CJK character counts as one token, a Latin word as 1.3).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN_RE = re.compile(rf"[{_CJK}]|[^\s{_CJK}\w]|\w+", re.UNICODE)
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?。！？；;])\s*")
+_LONG_WORD_RE = re.compile(rf"[^\W{_CJK}]{{2,}}", re.UNICODE)
+# A Latin sentence ends at punctuation followed by space ("e.g." and "3.14" do not
+# split); CJK sentence punctuation needs no space after it.
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])\s*")
 
 
 def estimate_tokens(text: str) -> int:
     """Cheap upper-ish estimate of subword tokens in ``text``."""
-    total = 0.0
-    for match in _TOKEN_RE.finditer(text):
-        token = match.group()
-        if len(token) == 1:
-            total += 1
-        else:
-            total += 1 + (len(token) - 1) // 6 + 0.3
-    return int(total + 0.999)
+    count = len(_TOKEN_RE.findall(text))
+    extra = sum(0.3 + (len(word) - 1) // 6 for word in _LONG_WORD_RE.findall(text))
+    return int(count + extra + 0.999)
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,7 @@ class _Piece:
     line_start: int
     line_end: int
     tokens: int
+    paragraph: int = 0
 
 
 def _paragraphs(text: str, line_offset: int) -> list[_Piece]:
@@ -97,8 +97,9 @@ def chunk_text(text: str, budget: int = 256, overlap: int = 32, *, line_offset: 
     budget = max(budget, 8)
     overlap = max(0, min(overlap, budget // 2))
     pieces: list[_Piece] = []
-    for paragraph in _paragraphs(text, line_offset):
-        pieces.extend([paragraph] if paragraph.tokens <= budget else _split_long(paragraph, budget))
+    for number, paragraph in enumerate(_paragraphs(text, line_offset)):
+        parts = [paragraph] if paragraph.tokens <= budget else _split_long(paragraph, budget)
+        pieces.extend(_Piece(p.text, p.line_start, p.line_end, p.tokens, number) for p in parts)
 
     chunks: list[TextChunk] = []
     current: list[_Piece] = []
@@ -122,8 +123,12 @@ def chunk_text(text: str, budget: int = 256, overlap: int = 32, *, line_offset: 
 
 
 def _join(pieces: list[_Piece]) -> TextChunk:
+    # Sentences of one paragraph rejoin with a space, paragraphs with a blank line.
+    text = pieces[0].text
+    for previous, piece in itertools.pairwise(pieces):
+        text += (" " if piece.paragraph == previous.paragraph else "\n\n") + piece.text
     return TextChunk(
-        "\n\n".join(p.text for p in pieces),
+        text,
         pieces[0].line_start,
         max(p.line_end for p in pieces),
     )

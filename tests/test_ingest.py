@@ -9,7 +9,6 @@ import pytest
 
 from mmrag_desktop.config import Config
 from mmrag_desktop.library import Library
-
 from mmrag_desktop.testing import write
 
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from conftest import NetworkAccessError
+from mmrag_desktop.testing import NetworkAccessError
 
 
 def test_outbound_connection_is_refused() -> None:

@@ -36,7 +36,7 @@ def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 
 def test_garbage_database_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / DB_NAME).write_bytes(b"this is not a database" * 100)
-    with pytest.raises(MMRagError, match="unreadable|not a database"):
+    with pytest.raises(MMRagError, match=r"unreadable|not a database"):
         Store(tmp_path)
 
 

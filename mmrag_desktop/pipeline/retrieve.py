@@ -76,8 +76,9 @@ def group_by_file(
 ) -> list[FileHit]:
     """The ``k`` best files, each with up to ``items_per_file`` best items.
 
-    A file scores as its best item plus a tenth of its next two, so a file with several
-    good passages edges out one with a single equally good passage.
+    A file scores as its best item; its other items only break ties (a small share of
+    them), so a file of many middling chunks cannot outrank the file holding the
+    single best match.
     """
     per_file: dict[int, list[ItemHit]] = defaultdict(list)
     stored_for_file: dict[int, StoredItem] = {}
@@ -93,7 +94,7 @@ def group_by_file(
     files: list[FileHit] = []
     for file_id, hits in per_file.items():
         top = hits[:items_per_file]
-        score = top[0].score + 0.1 * sum(h.score for h in top[1:3])
+        score = top[0].score + 0.001 * sum(h.score for h in top[1:3])
         first = stored_for_file[file_id]
         files.append(FileHit(file_id, Path(first.path), score, first.file_modality or first.modality,
                              first.media_type, tuple(top)))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from mmrag_code import CodeExtractor, register_extractors
 from mmrag_code.blocks import split_lines
-
 from mmrag_desktop.chunking import estimate_tokens
 from mmrag_desktop.interfaces import ExtractContext, Extractor
 

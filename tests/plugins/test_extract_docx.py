@@ -9,9 +9,9 @@ import docx
 import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
-from mmrag_docx import DocxExtractor, register_extractors
 
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
+from mmrag_docx import DocxExtractor, register_extractors
 
 
 def extract(path: Path, ctx: ExtractContext) -> list:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mmrag_html import HtmlExtractor, declared_charset, register_extractors
-
 from mmrag_desktop.interfaces import ExtractContext, Extractor
+from mmrag_html import HtmlExtractor, declared_charset, register_extractors
 
 PAGE = """\
 <!DOCTYPE html>

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mmrag_text.markdown import MarkdownExtractor, register_extractors, split_sections
-
 from mmrag_desktop.interfaces import ExtractContext, Extractor
+from mmrag_text.markdown import MarkdownExtractor, register_extractors, split_sections
 
 DOC = """\
 ---

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mmrag_pdf import PdfExtractor, register_extractors
 
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
+from mmrag_pdf import PdfExtractor, register_extractors
 
 
 def extract(path: Path, ctx: ExtractContext) -> list:

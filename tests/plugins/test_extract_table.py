@@ -8,9 +8,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from mmrag_table import CsvExtractor, XlsxExtractor, register_extractors, sniff_delimiter
 
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
+from mmrag_table import CsvExtractor, XlsxExtractor, register_extractors, sniff_delimiter
 
 
 def rows_of(items: list) -> list[tuple[int, int]]:

@@ -6,12 +6,12 @@ import codecs
 from pathlib import Path
 
 import pytest
-from mmrag_text import PlainTextExtractor, register_extractors
-from mmrag_text.decode import decode_bytes, detect_encoding, looks_binary, read_text
-from mmrag_text.fit import hard_split, prefixed_chunks
 
 from mmrag_desktop.chunking import estimate_tokens
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
+from mmrag_text import PlainTextExtractor, register_extractors
+from mmrag_text.decode import decode_bytes, detect_encoding, looks_binary, read_text
+from mmrag_text.fit import hard_split, prefixed_chunks
 
 PARAGRAPHS = [
     f"Paragraph {n} talks about topic{n} and says something useful about it, in plain words." for n in range(1, 13)
