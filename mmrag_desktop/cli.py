@@ -322,7 +322,7 @@ def demo(ctx: click.Context) -> None:
         click.echo(f"Indexing the sample corpus in {sample} …")
         report = library.index([sample])
         click.echo(f"Indexed: {report.summary()}")
-        for question in ("how do I make a backup of my files", "怎么设置网络代理", "which row lists the Berlin office",
+        for question in ("how do I make a backup of my files", "怎么设置网络代理", "phone number of the office in Berlin",
                          "function that parses dates"):
             click.echo(click.style(f"\n> {question}", fg="cyan", bold=True))
             for number, hit in enumerate(library.search(question, k=3), start=1):
