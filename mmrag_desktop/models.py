@@ -1,6 +1,7 @@
 """The model catalog and the checks every model file passes before it is loaded.
 
-The catalog (``models/catalog.json`` in the source tree) names each model's role, files,
+The catalog (``models/catalog.json`` in the source tree, installed as the
+``mmrag_models`` package) names each model's role, files,
 sha256, size, licence and source. Files of PyPI-packaged models are located in the
 installed package. Verification hashes a file once and remembers the result keyed by
 (path, size, mtime), so a corrupted or truncated file is refused but a verified one does
@@ -10,6 +11,7 @@ not cost a re-hash at every start.
 from __future__ import annotations
 
 import hashlib
+from importlib import resources
 import json
 import site
 import sys
@@ -21,7 +23,7 @@ from typing import Any
 from .errors import MMRagError
 from .paths import models_dir
 
-CATALOG_PATH = Path(__file__).resolve().parent.parent / "models" / "catalog.json"
+CATALOG = "catalog.json"
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,7 @@ class ModelEntry:
 
 
 def catalog() -> list[ModelEntry]:
-    if not CATALOG_PATH.exists():
-        return []
-    data = json.loads(CATALOG_PATH.read_text("utf-8"))
+    data = json.loads(resources.files("mmrag_models").joinpath(CATALOG).read_text("utf-8"))
     return [
         ModelEntry(m["id"], m["role"], m.get("description", ""), m.get("licence", "?"), m.get("source", {}),
                    tuple(ModelFile(**f) for f in m["files"]), bool(m.get("default", False)))
