@@ -11,12 +11,12 @@ not cost a re-hash at every start.
 from __future__ import annotations
 
 import hashlib
-from importlib import resources
 import json
 import site
 import sys
 import sysconfig
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
