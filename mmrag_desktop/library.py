@@ -172,6 +172,8 @@ class Library:
         if query.modality == "text" and not (query.text or "").strip():
             return []
         for plugin, transform in self.transforms:
+            if not self.plugins.is_enabled(plugin):
+                continue
             try:
                 query = transform.transform(query)
             except Exception as exc:
@@ -179,7 +181,10 @@ class Library:
         filters = filters or Filters()
         depth = candidates or max(50, k * 10)
         lists: list[RankedList] = []
+        defaults: dict[str, float] = {}
         for plugin, retriever in self.retrievers:
+            if not self.plugins.is_enabled(plugin):
+                continue
             try:
                 produced = retriever.search(query, self, depth, filters)
             except MMRagError:
@@ -187,12 +192,11 @@ class Library:
             except Exception as exc:
                 self.plugins.disable(plugin, f"retriever {retriever.name} raised {type(exc).__name__}: {exc}")
                 continue
-            lists.extend(
-                r for r in produced
-                if retrievers is None or any(r.name == p or r.name.startswith(p + ":") for p in retrievers)
-            )
+            for ranked in produced:
+                if retrievers is None or any(ranked.name == p or ranked.name.startswith(p + ":") for p in retrievers):
+                    lists.append(ranked)
+                    defaults[ranked.name] = retriever.weight
         merged_weights = {**self.config.fusion_weights, **(weights or {})}
-        defaults = {r.name: ret.weight for _p, ret in self.retrievers for r in lists if r.name.startswith(ret.name)}
         scores, ranks = fuse(lists, merged_weights, defaults, self.config.rrf_k)
         top = sorted(scores, key=lambda i: -scores[i])[: max(depth, k * 20)]
         items = self.store.items_by_id(top)

@@ -162,8 +162,7 @@ class Plugins:
         caller = getattr(self.pm.hook, hook_name)
         # pluggy returns implementations last-registered first; keep registration order.
         impls = list(reversed(caller.get_hookimpls()))
-        return [(impl.plugin_name, impl.function) for impl in impls if self.info.get(impl.plugin_name) is None
-                or self.info[impl.plugin_name].state == "enabled"]
+        return [(impl.plugin_name, impl.function) for impl in impls if self.is_enabled(impl.plugin_name)]
 
     def _call(self, plugin_name: str, hook_name: str, function: Callable[..., Any], kwargs: dict[str, Any]) -> bool:
         started = time.perf_counter()
@@ -177,6 +176,10 @@ class Plugins:
             if self.trace:
                 log.warning("hook %s.%s took %.1f ms", plugin_name, hook_name, (time.perf_counter() - started) * 1000)
         return True
+
+    def is_enabled(self, plugin_name: str) -> bool:
+        info = self.info.get(plugin_name)
+        return info is None or info.state == "enabled"
 
     def disable(self, plugin_name: str, reason: str) -> None:
         info = self.info.setdefault(plugin_name, PluginInfo(plugin_name, plugin_name, "local", "?"))

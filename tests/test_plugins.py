@@ -154,3 +154,29 @@ def test_cli_lists_a_broken_third_party_plugin_and_still_indexes(tmp_path: Path)
     write(tmp_path / "docs" / "a.txt", "hello")
     indexed = subprocess.run([*base, "index", str(tmp_path / "docs")], env=env, capture_output=True, text=True)
     assert indexed.returncode == 0 and "1 added" in indexed.stdout
+
+
+def test_retriever_raising_at_search_time_is_disabled_and_search_goes_on(tmp_path: Path) -> None:
+    calls = []
+
+    class Flaky(Retriever):
+        name = "flaky"
+
+        def search(self, query, backend, k, filters):  # type: ignore[no-untyped-def]
+            calls.append(query.text)
+            raise ConnectionError("index server unreachable")
+
+    @hookimpl
+    def register_retrievers(register):  # type: ignore[no-untyped-def]
+        register(Flaky())
+
+    plugins = Plugins()
+    plugins.register_module(_module("flaky", register_retrievers=register_retrievers), "flaky")
+    write(tmp_path / "docs" / "a.txt", "kiwi fruit")
+    with Library(tmp_path / "lib", plugins=plugins, config=Config(encoders=())) as lib:
+        lib.index([tmp_path / "docs"])
+        assert lib.search("kiwi")[0].path.name == "a.txt"
+        assert lib.search("fruit")[0].path.name == "a.txt"
+        assert calls == ["kiwi"]  # not called again once disabled
+        info = {p["name"]: p for p in lib.plugin_listing()}["flaky"]
+        assert info["state"] == "failed" and "ConnectionError: index server unreachable" in info["reason"]

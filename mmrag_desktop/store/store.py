@@ -403,9 +403,7 @@ class Store:
             return cache
         rows = self._query(f"SELECT item_id, embedding FROM {space.table}")
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = np.empty((len(rows), space.dim), dtype=np.float32)
-        for index, row in enumerate(rows):
-            matrix[index] = np.frombuffer(row[1], dtype=np.float32)
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), space.dim).copy()
         if space.metric == "cosine" and len(rows):
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
             matrix /= np.where(norms == 0, 1, norms)
