@@ -85,6 +85,9 @@ class Encoder:
     max_tokens: int = 512
     #: Used when the user has not chosen encoders; set False for optional models.
     default: bool = True
+    #: CPU threads to use (0: the runtime decides); set from the library's settings
+    #: before the first embedding.
+    threads: int = 0
 
     def accepts(self, item: Item) -> bool:
         """Whether this encoder can embed ``item`` (a text encoder declines empty text,

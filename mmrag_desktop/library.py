@@ -65,6 +65,8 @@ class Library:
                     self.extractors[ext.lower()] = extractor
         all_encoders = [enc for _plugin, enc in self.plugins.collect("register_encoders")]
         wanted = self.config.encoders
+        for encoder in all_encoders:
+            encoder.threads = self.config.threads
         self.available_encoders: list[Encoder] = all_encoders
         self.encoders: list[Encoder] = [
             e for e in all_encoders if (e.name in wanted if wanted is not None else getattr(e, "default", True))
@@ -183,7 +185,7 @@ class Library:
         lists: list[RankedList] = []
         defaults: dict[str, float] = {}
         for plugin, retriever in self.retrievers:
-            if not self.plugins.is_enabled(plugin):
+            if not self.plugins.is_enabled(plugin) or not _wanted(retriever.name, retrievers):
                 continue
             try:
                 produced = retriever.search(query, self, depth, filters)
@@ -248,6 +250,14 @@ class Library:
 
     def config_dict(self) -> dict[str, Any]:
         return asdict(self.config)
+
+
+def _wanted(retriever_name: str, requested: Sequence[str] | None) -> bool:
+    """Whether a retriever can produce any of the requested lists (``dense`` for a
+    request of ``dense:multilingual-e5-small`` too), so unwanted ones are never run."""
+    if requested is None:
+        return True
+    return any(p == retriever_name or p.startswith(retriever_name + ":") for p in requested)
 
 
 def _existing(path: Path | str) -> Path:

@@ -32,8 +32,7 @@ class E5SmallEncoder(Encoder):
     modalities = frozenset({"text"})
     max_tokens = 512
 
-    def __init__(self, threads: int | None = None) -> None:
-        self._threads = threads
+    def __init__(self) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -41,8 +40,8 @@ class E5SmallEncoder(Encoder):
         with self._lock:
             if self._model is None:
                 (model_path,) = verify(MODEL)
-                if self._threads:
-                    os.environ["OMP_NUM_THREADS"] = str(self._threads)
+                if self.threads:
+                    os.environ["OMP_NUM_THREADS"] = str(self.threads)
                 # The engine uses OpenMP. Spinning worker threads are ruinous on a desktop
                 # where other programs use the CPU: with one of two cores busy, measured
                 # 1.7 s per query embedding spinning versus 25 ms passive. libgomp reads

@@ -50,7 +50,6 @@ class OnnxTextEncoder(Encoder):
         passage_prefix: str = "",
         default: bool = False,
         model_id: str | None = None,
-        threads: int = 0,
     ) -> None:
         self.name = name  # type: ignore[misc]
         self.model_path = model_path
@@ -61,7 +60,6 @@ class OnnxTextEncoder(Encoder):
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.default = default
-        self.threads = threads
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
