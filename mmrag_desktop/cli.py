@@ -274,13 +274,17 @@ def models_verify(model_id: str | None) -> None:
     """Check size and sha256 of installed model files."""
     from . import models as catalog
 
-    ids = [model_id] if model_id else [m.id for m in catalog.catalog() if catalog.status and m.package]
+    ids = [model_id] if model_id else [row["id"] for row in catalog.status() if row["installed"]]
+    failed = False
     for current in ids:
         try:
             catalog.verify(current)
             click.echo(f"{current}: ok")
         except MMRagError as exc:
-            click.echo(f"{current}: {exc}")
+            failed = True
+            click.echo(f"{current}: {exc}", err=True)
+    if failed:
+        sys.exit(EXIT_ERROR)
 
 
 @cli.group(invoke_without_command=True)

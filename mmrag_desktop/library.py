@@ -103,6 +103,9 @@ class Library:
 
     def add_source(self, path: Path | str, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> SourceRow:
         resolved = _existing(path)
+        outer = self._source_containing(resolved)
+        if outer is not None and outer.path != resolved:
+            raise MMRagError(f"{resolved} is already part of the source {outer.path}.")
         return self.store.add_source(resolved, include, exclude)
 
     def remove_source(self, path: Path | str) -> int:

@@ -166,3 +166,18 @@ def test_model_change_creates_a_new_space_and_reembeds(tmp_path: Path) -> None:
         (space,) = lib.store.spaces()
         assert space.model_id.startswith("multilingual-e5-small")
         assert lib.status()["spaces"][0]["pending"] == 0
+
+
+def test_nested_sources_never_share_a_file(fts_library: Library, tmp_path: Path) -> None:
+    from mmrag_desktop.errors import MMRagError
+
+    docs = tmp_path / "docs"
+    write(docs / "sub" / "a.txt", "pelican")
+    write(docs / "b.txt", "puffin")
+    fts_library.index([docs / "sub"])
+    fts_library.index([docs])  # the parent absorbs the inner source and keeps its files
+    assert [s.path for s in fts_library.sources()] == [docs]
+    report = fts_library.index()
+    assert (report.unchanged, report.added, report.updated) == (2, 0, 0)
+    with pytest.raises(MMRagError, match="already part of the source"):
+        fts_library.add_source(docs / "sub")

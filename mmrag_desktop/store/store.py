@@ -141,12 +141,19 @@ class Store:
     # -- sources ----------------------------------------------------------------------
 
     def add_source(self, path: Path, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> SourceRow:
+        """Add (or update the globs of) a source. Sources inside the new one are merged
+        into it, their files kept, so no file ever belongs to two sources."""
+        inner = [s for s in self.sources() if path in s.path.parents]
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO sources (path, include_globs, exclude_globs, added_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(path) DO UPDATE SET include_globs = excluded.include_globs, exclude_globs = excluded.exclude_globs",
                 (str(path), json.dumps(list(include)), json.dumps(list(exclude)), time.time()),
             )
+            (source_id,) = db.execute("SELECT id FROM sources WHERE path = ?", (str(path),)).fetchone()
+            for old in inner:
+                db.execute("UPDATE files SET source_id = ? WHERE source_id = ?", (source_id, old.id))
+                db.execute("DELETE FROM sources WHERE id = ?", (old.id,))
         source = self.get_source(path)
         assert source is not None
         return source
