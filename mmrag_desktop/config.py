@@ -37,9 +37,10 @@ class Config:
     #: Chunk size in estimated tokens (capped by the encoder's own limit) and overlap.
     chunk_tokens: int = 256
     overlap_tokens: int = 32
-    #: Items embedded per encoder call. Measured with the default encoder on 2 cores:
-    #: 1,160 tokens/s at 1, 1,470 at 8, 630 at 32 (benchmarks/results/speed.md).
-    embed_batch: int = 8
+    #: Items embedded per encoder call (and per vector commit). With the default encoder
+    #: on 2 idle cores: 1,290 tokens/s at 1, 1,460 at 8, 1,490 at 16–32
+    #: (benchmarks/results/speed.md); larger batches only delay the next commit.
+    embed_batch: int = 16
     #: Files whose items are written per database transaction.
     commit_every: int = 32
     #: Reciprocal-rank-fusion constant and per-list weights (keys are list-name prefixes).
