@@ -240,6 +240,31 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"{'':<14} reason: {row['reason']}")
 
 
+@cli.group()
+def plugin() -> None:
+    """Write your own plugin."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(path_type=Path),
+              help="Folder to create (default: ./mmrag-NAME); must not exist or be empty.")
+@click.option("--extension", default=".memo", show_default=True,
+              help="File type of the example extractor (a made-up format).")
+def plugin_new(name: str, directory: Path | None, extension: str) -> None:
+    """Create a plugin distribution NAME: pyproject with the `mmrag` entry point, a
+    package with an example extractor, tests that pass, README."""
+    from .scaffold import PluginNames, write_plugin
+
+    names = PluginNames.from_name(name, extension)
+    target = (directory or Path.cwd() / names.distribution).expanduser().resolve()
+    write_plugin(names, target)
+    click.echo(f"Created {target}")
+    click.echo(f"  distribution {names.distribution}, package {names.package}, entry point {names.name}, "
+               f"example extractor for {names.extension}")
+    click.echo(f"Next: cd {target} && pip install -e . && pytest && mmrag plugins")
+
+
 @cli.group(invoke_without_command=True)
 @click.pass_context
 def models(ctx: click.Context) -> None:

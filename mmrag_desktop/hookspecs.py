@@ -17,11 +17,11 @@ from pluggy import HookimplMarker, HookspecMarker
 if TYPE_CHECKING:
     from .library import Library
 
-#: Version of the hook contract. Minor bumps add hooks or optional attributes; a major
-#: bump changes a signature. Plugins may declare ``MMRAG_HOOK_API = "1"`` (the major
-#: versions they support, comma-separated); a plugin declaring none is assumed to be
-#: written for the current major version.
-HOOK_API_VERSION = "1.0"
+#: Version of the hook contract (1.1 added ``SearchBackend.items_meta``). Minor bumps add
+#: hooks or optional attributes; a major bump changes a signature. Plugins may declare
+#: ``MMRAG_HOOK_API = "1"`` (the major versions they support, comma-separated); a plugin
+#: declaring none is assumed to be written for the current major version.
+HOOK_API_VERSION = "1.1"
 
 hookspec = HookspecMarker("mmrag")
 hookimpl = HookimplMarker("mmrag")

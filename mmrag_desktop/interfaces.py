@@ -116,6 +116,10 @@ class SearchBackend(Protocol):
 
     def encoders_for(self, modality: str) -> list[Encoder]: ...
 
+    def items_meta(self, item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The ``meta`` each extractor stored with these items (unknown ids are left out)."""
+        ...
+
 
 class Retriever:
     """Produces ranked lists of item ids for a query.

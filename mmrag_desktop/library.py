@@ -220,6 +220,9 @@ class Library:
     def encoders_for(self, modality: str) -> list[Encoder]:
         return [e for e in self.encoders if modality in e.modalities]
 
+    def items_meta(self, item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        return {item_id: dict(item.meta) for item_id, item in self.store.items_by_id(item_ids).items()}
+
     # -- status -----------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
