@@ -58,7 +58,12 @@ stamp=".venv/.mmrag-installed${EXTRAS}"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "Installing MM-RAG Desktop and its dependencies (first time: a few minutes)"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".${EXTRAS}"
+  # Build-backend chatter goes to a log; it is shown only if the install fails.
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".${EXTRAS}"; } \
+      > .venv/install.log 2>&1; then
+    tail -n 40 .venv/install.log >&2
+    echo "error: installation failed (full log: .venv/install.log)" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi
