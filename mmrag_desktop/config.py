@@ -37,6 +37,9 @@ class Config:
     #: Chunk size in estimated tokens (capped by the encoder's own limit) and overlap.
     chunk_tokens: int = 256
     overlap_tokens: int = 32
+    #: Seconds one file's extraction may take before it is recorded as failed and the
+    #: index moves on (a hung or pathological extractor must not stall indexing).
+    extract_timeout_s: float = 300.0
     #: Items embedded per encoder call (and per vector commit). With the default encoder
     #: on 2 idle cores: 1,290 tokens/s at 1, 1,460 at 8, 1,490 at 16–32
     #: (benchmarks/results/speed.md); larger batches only delay the next commit.

@@ -180,3 +180,36 @@ def test_retriever_raising_at_search_time_is_disabled_and_search_goes_on(tmp_pat
         assert calls == ["kiwi"]  # not called again once disabled
         info = {p["name"]: p for p in lib.plugin_listing()}["flaky"]
         assert info["state"] == "failed" and "ConnectionError: index server unreachable" in info["reason"]
+
+
+def test_hanging_extractor_is_timed_out_and_indexing_goes_on(tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+
+    class Stuck(Extractor):
+        name = "stuck"
+        extensions = (".stuck",)
+
+        def extract(self, path: Path, ctx):  # type: ignore[no-untyped-def]
+            release.wait(30)  # stands in for an extractor caught in an endless loop
+            yield Item("never")
+
+    @hookimpl
+    def register_extractors(register):  # type: ignore[no-untyped-def]
+        register(Stuck())
+
+    plugins = Plugins()
+    plugins.register_module(_module("stuck", register_extractors=register_extractors), "stuck")
+    write(tmp_path / "docs" / "a.stuck", "x")
+    write(tmp_path / "docs" / "b.txt", "walrus")
+    config = Config(encoders=(), extract_timeout_s=0.5)
+    try:
+        with Library(tmp_path / "lib", plugins=plugins, config=config) as lib:
+            report = lib.index([tmp_path / "docs"])
+            assert (report.added, report.failed) == (1, 1)
+            (problem,) = lib.status()["problems"]
+            assert problem["reason"] == "stuck: timed out after 0.5 s"
+            assert lib.search("walrus")[0].path.name == "b.txt"
+    finally:
+        release.set()

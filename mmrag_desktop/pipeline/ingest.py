@@ -215,7 +215,7 @@ class Indexer:
             report.unchanged += 1
             return
         try:
-            items: list[Item] = list(extractor.extract(Path(entry.path), self.context))
+            items = self._extract_with_timeout(extractor, Path(entry.path))
         except ExtractionError as exc:
             self._record_failure(common, digest, extractor, str(exc), report)
             return
@@ -232,6 +232,29 @@ class Indexer:
             report.added += 1
         else:
             report.updated += 1
+
+    def _extract_with_timeout(self, extractor: Extractor, path: Path) -> list[Item]:
+        """Run the extractor on a daemon thread and give up after the configured time.
+
+        A Python thread cannot be killed: a truly hung extractor keeps its thread until it
+        returns, but indexing goes on and the file is recorded with the reason.
+        """
+        outcome: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                outcome["items"] = list(extractor.extract(path, self.context))
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=work, name=f"extract {path.name}", daemon=True)
+        thread.start()
+        thread.join(self.config.extract_timeout_s)
+        if thread.is_alive():
+            raise ExtractionError(f"timed out after {self.config.extract_timeout_s:g} s")
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        return outcome["items"]  # type: ignore[return-value]
 
     def _record_failure(self, common: dict, digest: str, extractor: Extractor, reason: str, report: IndexReport) -> None:
         self.store.record_file(**common, content_hash=digest, status="failed", reason=f"{extractor.name}: {reason}",
