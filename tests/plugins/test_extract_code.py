@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mmrag_code import CodeExtractor, register_extractors
+import mmrag_code
+from mmrag_code import register_extractors
 from mmrag_code.blocks import split_lines
 from mmrag_desktop.chunking import estimate_tokens
 from mmrag_desktop.interfaces import ExtractContext, Extractor
+from mmrag_desktop.testing import run_hook
 
 PYTHON = '''\
 """Module docstring about invoices."""
@@ -41,7 +43,9 @@ if __name__ == "__main__":
 
 
 def extract(path: Path, ctx: ExtractContext) -> list:
-    return list(CodeExtractor().extract(path, ctx))
+    # Through the plugin's own hook, as the app gets it.
+    (extractor,) = run_hook("register_extractors", mmrag_code)
+    return list(extractor.extract(path, ctx))
 
 
 def source_lines(path: Path) -> list[str]:

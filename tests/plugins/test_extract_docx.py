@@ -10,12 +10,16 @@ import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
+import mmrag_docx
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
+from mmrag_desktop.testing import run_hook
 from mmrag_docx import DocxExtractor, register_extractors
 
 
 def extract(path: Path, ctx: ExtractContext) -> list:
-    return list(DocxExtractor().extract(path, ctx))
+    # Through the plugin's own hook, as the app gets it.
+    (extractor,) = run_hook("register_extractors", mmrag_docx)
+    return list(extractor.extract(path, ctx))
 
 
 def build(path: Path) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mmrag_html
 from mmrag_desktop.interfaces import ExtractContext, Extractor
+from mmrag_desktop.testing import run_hook
 from mmrag_html import HtmlExtractor, declared_charset, register_extractors
 
 PAGE = """\
@@ -41,7 +43,9 @@ PAGE = """\
 
 
 def extract(path: Path, ctx: ExtractContext) -> list:
-    return list(HtmlExtractor().extract(path, ctx))
+    # Through the plugin's own hook, as the app gets it.
+    (extractor,) = run_hook("register_extractors", mmrag_html)
+    return list(extractor.extract(path, ctx))
 
 
 def test_registers_html_extractor() -> None:

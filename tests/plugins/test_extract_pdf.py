@@ -6,12 +6,16 @@ from pathlib import Path
 
 import pytest
 
+import mmrag_pdf
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
+from mmrag_desktop.testing import run_hook
 from mmrag_pdf import PdfExtractor, register_extractors
 
 
 def extract(path: Path, ctx: ExtractContext) -> list:
-    return list(PdfExtractor().extract(path, ctx))
+    # Through the plugin's own hook, as the app gets it.
+    (extractor,) = run_hook("register_extractors", mmrag_pdf)
+    return list(extractor.extract(path, ctx))
 
 
 def test_registers_pdf_extractor() -> None:
