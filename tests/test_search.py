@@ -88,3 +88,22 @@ def test_fusion_weights_change_the_order(tmp_path: Path) -> None:
         assert bm25_heavy[0].path.name == "literal.txt"
         dense_only = lib.search("a soft breeze", retrievers=("dense",))
         assert dense_only[0].path.name == "meaning.txt"
+
+
+def test_vector_matrix_is_cached_on_disk_for_the_next_process(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs / "a.txt", "Migrating birds navigate by the stars.")
+    write(docs / "b.txt", "Sourdough needs a lively starter.")
+    with Library(tmp_path / "lib") as lib:
+        lib.index([docs])
+        first = [h.path for h in lib.search("how do birds find their way", retrievers=("dense",))]
+    cached = list((tmp_path / "lib" / "vector-cache").rglob("*.vectors.npy"))
+    assert len(cached) == 1
+    with Library(tmp_path / "lib") as lib:  # a new process would start here
+        assert [h.path for h in lib.search("how do birds find their way", retrievers=("dense",))] == first
+        (docs / "b.txt").unlink()
+        write(docs / "c.txt", "Birds migrate south in autumn.")
+        lib.index([docs])
+        hits = [h.path.name for h in lib.search("bird migration", retrievers=("dense",))]
+        assert set(hits) == {"a.txt", "c.txt"}  # the stale generation was not used
+    assert len(list((tmp_path / "lib" / "vector-cache").rglob("*.vectors.npy"))) == 1

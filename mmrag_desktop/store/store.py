@@ -8,8 +8,10 @@ one transaction, so a crash or Ctrl-C leaves each file either fully indexed or u
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -408,15 +410,65 @@ class Store:
         cache = self._dense.get(space.id)
         if cache is not None and cache.generation == generation:
             return cache
+        cache = self._load_matrix_file(space, generation) or self._build_matrix(space, generation)
+        self._dense[space.id] = cache
+        return cache
+
+    def _matrix_paths(self, space: Space, generation: int) -> tuple[Path, Path]:
+        # Keyed by this database's random id too, so a cache left beside a replaced or
+        # restored database file can never be mistaken for the current one.
+        folder = self.data_dir / "vector-cache" / self._library_id()
+        stem = f"space-{space.id}-gen-{generation}"
+        return folder / f"{stem}.ids.npy", folder / f"{stem}.vectors.npy"
+
+    def _library_id(self) -> str:
+        library_id = self.get_meta("library_id")
+        if library_id is None:
+            library_id = uuid.uuid4().hex
+            with self.transaction() as db:
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('library_id', ?)", (library_id,))
+            library_id = self.get_meta("library_id") or library_id
+        return library_id
+
+    def _load_matrix_file(self, space: Space, generation: int) -> _DenseCache | None:
+        """The matrix saved by an earlier process for this exact generation, memory-mapped
+        (a new CLI process then searches 100k vectors without re-reading vec0)."""
+        ids_path, vectors_path = self._matrix_paths(space, generation)
+        try:
+            ids = np.load(ids_path)
+            matrix = np.load(vectors_path, mmap_mode="r")
+        except (OSError, ValueError):
+            return None
+        if matrix.shape != (ids.size, space.dim):
+            return None
+        return _DenseCache(generation, ids, matrix)
+
+    def _build_matrix(self, space: Space, generation: int) -> _DenseCache:
         rows = self._query(f"SELECT item_id, embedding FROM {space.table}")
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), space.dim).copy()
         if space.metric == "cosine" and len(rows):
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
             matrix /= np.where(norms == 0, 1, norms)
-        cache = _DenseCache(generation, ids, matrix)
-        self._dense[space.id] = cache
-        return cache
+        self._save_matrix_file(space, generation, ids, matrix)
+        return _DenseCache(generation, ids, matrix)
+
+    def _save_matrix_file(self, space: Space, generation: int, ids: np.ndarray, matrix: np.ndarray) -> None:
+        """Best effort: write atomically (temp file + rename), drop older generations.
+        The cache is derived data; any failure only costs the next process a rebuild."""
+        ids_path, vectors_path = self._matrix_paths(space, generation)
+        try:
+            ids_path.parent.mkdir(parents=True, exist_ok=True)
+            for path, array in ((vectors_path, matrix), (ids_path, ids)):
+                temporary = path.with_suffix(f".{os.getpid()}.tmp")
+                with open(temporary, "wb") as handle:
+                    np.save(handle, array)
+                os.replace(temporary, path)
+            for old in ids_path.parent.glob(f"space-{space.id}-gen-*"):
+                if not old.name.startswith(f"space-{space.id}-gen-{generation}."):
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass
 
     # -- full text --------------------------------------------------------------------
 
