@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ class Library:
         self.store = Store(self.data_dir, fts_tokenizer=self.config.fts_tokenizer)
         self.plugins = plugins or Plugins(safe_mode=safe_mode)
         self._index_lock = threading.Lock()
+        self._search_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mmrag-retrieve")
         self._load_components()
         self.plugins.notify("startup", library=self)
 
@@ -83,6 +85,7 @@ class Library:
 
     def close(self) -> None:
         self.plugins.notify("shutdown", library=self)
+        self._search_pool.shutdown(wait=True)
         self.store.close()
 
     def __enter__(self) -> Library:
@@ -185,13 +188,17 @@ class Library:
                 self.plugins.disable(plugin, f"query transform {transform.name} raised {type(exc).__name__}: {exc}")
         filters = filters or Filters()
         depth = candidates or max(50, k * 10)
+        active = [(plugin, retriever) for plugin, retriever in self.retrievers
+                  if self.plugins.is_enabled(plugin) and _wanted(retriever.name, retrievers)]
+        # Retrievers run concurrently: embedding the query (native code, outside the GIL)
+        # overlaps the full-text search, so hybrid costs about its slowest retriever.
+        futures = [(plugin, retriever, self._search_pool.submit(retriever.search, query, self, depth, filters))
+                   for plugin, retriever in active]
         lists: list[RankedList] = []
         defaults: dict[str, float] = {}
-        for plugin, retriever in self.retrievers:
-            if not self.plugins.is_enabled(plugin) or not _wanted(retriever.name, retrievers):
-                continue
+        for plugin, retriever, future in futures:
             try:
-                produced = retriever.search(query, self, depth, filters)
+                produced = future.result()
             except MMRagError:
                 raise
             except Exception as exc:

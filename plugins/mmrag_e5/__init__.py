@@ -35,6 +35,9 @@ class E5SmallEncoder(Encoder):
     def __init__(self) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
+        # The C engine keeps scratch buffers in its model handle: one call at a time
+        # (the indexer and a search may embed on different threads).
+        self._call_lock = threading.Lock()
 
     def _load(self) -> Any:
         with self._lock:
@@ -58,16 +61,22 @@ class E5SmallEncoder(Encoder):
     def embed_items(self, items: Sequence[Item]) -> np.ndarray:
         if not items:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._load().passage([item.text for item in items])
+        model = self._load()
+        with self._call_lock:
+            vectors = model.passage([item.text for item in items])
         return np.asarray(vectors, dtype=np.float32).reshape(len(items), self.dim)
 
     def embed_query(self, query: Query) -> np.ndarray | None:
         if query.modality != "text" or not (query.text or "").strip():
             return None
-        return np.asarray(self._load().query(query.text), dtype=np.float32)
+        model = self._load()
+        with self._call_lock:
+            return np.asarray(model.query(query.text), dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
-        return int(self._load().token_count(text))
+        model = self._load()
+        with self._call_lock:
+            return int(model.token_count(text))
 
 
 @hookimpl
