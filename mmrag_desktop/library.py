@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from .errors import MMRagError
 from .interfaces import Encoder, Extractor, QueryTransform, Reranker, Retriever
 from .paths import default_data_dir
 from .pipeline.ingest import Indexer, IndexReport, ProgressCallback
-from .pipeline.retrieve import fuse, group_by_file
+from .pipeline.retrieve import fuse, group_by_file, item_hits
 from .plugins import Plugins
 from .records import Candidate, FileHit, Filters, Query, RankedList
 from .store import SourceRow, Store
@@ -191,7 +191,8 @@ class Library:
         active = [(plugin, retriever) for plugin, retriever in self.retrievers
                   if self.plugins.is_enabled(plugin) and _wanted(retriever.name, retrievers)]
         # Retrievers run concurrently: embedding the query (native code, outside the GIL)
-        # overlaps the full-text search, so hybrid costs about its slowest retriever.
+        # overlaps the full-text search. (On two cores the embedding already keeps both
+        # busy, so there the gain is small; measured in benchmarks/results/speed.md.)
         futures = [(plugin, retriever, self._search_pool.submit(retriever.search, query, self, depth, filters))
                    for plugin, retriever in active]
         lists: list[RankedList] = []
@@ -212,8 +213,21 @@ class Library:
         scores, ranks = fuse(lists, merged_weights, defaults, self.config.rrf_k)
         top = sorted(scores, key=lambda i: -scores[i])[: max(depth, k * 20)]
         items = self.store.items_by_id(top)
-        return group_by_file({i: scores[i] for i in top}, ranks, items, query.original or query.text, k,
-                             fts_mode=self.store.fts_mode)
+        hits = item_hits({i: scores[i] for i in top}, ranks, items, query.original or query.text,
+                         self.store.fts_mode)
+        for plugin, reranker in self.rerankers:
+            if not self.plugins.is_enabled(plugin):
+                continue
+            try:
+                reordered = reranker.rerank(query, list(hits))
+            except Exception as exc:
+                self.plugins.disable(plugin, f"reranker {reranker.name} raised {type(exc).__name__}: {exc}")
+                continue
+            # A reranker returns an order; scores are restated from it so files group by
+            # the reranked order (RRF-shaped, so --explain stays comparable).
+            hits = [replace(hit, score=1.0 / (self.config.rrf_k + rank))
+                    for rank, hit in enumerate(reordered, start=1) if hit.item_id in items]
+        return group_by_file(hits, items, k)
 
     # SearchBackend: what retrievers may use.
 

@@ -213,3 +213,29 @@ def test_hanging_extractor_is_timed_out_and_indexing_goes_on(tmp_path: Path) -> 
             assert lib.search("walrus")[0].path.name == "b.txt"
     finally:
         release.set()
+
+
+def test_reranker_reorders_results(tmp_path: Path) -> None:
+    from mmrag_desktop.interfaces import Reranker
+
+    class LongestFirst(Reranker):
+        name = "longest"
+
+        def rerank(self, query, hits):  # type: ignore[no-untyped-def]
+            return sorted(hits, key=lambda h: -len(h.text))
+
+    @hookimpl
+    def register_rerankers(register):  # type: ignore[no-untyped-def]
+        register(LongestFirst())
+
+    write(tmp_path / "docs" / "short.txt", "owl")
+    write(tmp_path / "docs" / "long.txt", "owl " + "and other nocturnal birds of the forest " * 5)
+    config = Config(encoders=())
+    with Library(tmp_path / "plain", config=config) as lib:
+        lib.index([tmp_path / "docs"])
+        assert lib.search("owl")[0].path.name == "short.txt"  # BM25 prefers the short file
+    plugins = Plugins()
+    plugins.register_module(_module("longest", register_rerankers=register_rerankers), "longest")
+    with Library(tmp_path / "reranked", plugins=plugins, config=config) as lib:
+        lib.index([tmp_path / "docs"])
+        assert [h.path.name for h in lib.search("owl")] == ["long.txt", "short.txt"]

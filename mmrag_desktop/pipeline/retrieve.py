@@ -65,37 +65,40 @@ def snippet(text: str, query: str | None, fts_mode: str = "bigram", width: int =
     return ("…" if best_start > 0 else "") + window + ("…" if best_start + width < len(flat) else "")
 
 
-def group_by_file(
+def item_hits(
     scores: Mapping[int, float],
     ranks: Mapping[int, Mapping[str, int]],
     items: Mapping[int, StoredItem],
     query_text: str | None,
-    k: int,
-    items_per_file: int = 3,
     fts_mode: str = "bigram",
-) -> list[FileHit]:
-    """The ``k`` best files, each with up to ``items_per_file`` best items.
+) -> list[ItemHit]:
+    """Fused items as hits, best first (items deleted since retrieval are dropped)."""
+    hits = []
+    for item_id, score in sorted(scores.items(), key=lambda kv: -kv[1]):
+        stored = items.get(item_id)
+        if stored is not None:
+            hits.append(ItemHit(item_id, score, stored.modality, stored.kind, stored.locator,
+                                snippet(stored.text, query_text, fts_mode), stored.text, dict(ranks.get(item_id, {}))))
+    return hits
+
+
+def group_by_file(hits: Sequence[ItemHit], items: Mapping[int, StoredItem], k: int,
+                  items_per_file: int = 3) -> list[FileHit]:
+    """The ``k`` best files, each with up to ``items_per_file`` best items; ``hits`` must
+    be best first.
 
     A file scores as its best item; its other items only break ties (a small share of
     them), so a file of many middling chunks cannot outrank the file holding the
     single best match.
     """
     per_file: dict[int, list[ItemHit]] = defaultdict(list)
-    stored_for_file: dict[int, StoredItem] = {}
-    for item_id, score in sorted(scores.items(), key=lambda kv: -kv[1]):
-        stored = items.get(item_id)
-        if stored is None:  # deleted since the retriever saw it
-            continue
-        stored_for_file.setdefault(stored.file_id, stored)
-        per_file[stored.file_id].append(
-            ItemHit(item_id, score, stored.modality, stored.kind, stored.locator,
-                    snippet(stored.text, query_text, fts_mode), stored.text, dict(ranks.get(item_id, {})))
-        )
+    for hit in hits:
+        per_file[items[hit.item_id].file_id].append(hit)
     files: list[FileHit] = []
-    for file_id, hits in per_file.items():
-        top = hits[:items_per_file]
+    for file_id, file_hits in per_file.items():
+        top = file_hits[:items_per_file]
         score = top[0].score + 0.001 * sum(h.score for h in top[1:3])
-        first = stored_for_file[file_id]
+        first = items[top[0].item_id]
         files.append(FileHit(file_id, Path(first.path), score, first.file_modality or first.modality,
                              first.media_type, tuple(top)))
     files.sort(key=lambda f: -f.score)
