@@ -21,7 +21,7 @@ import numpy as np
 from . import models
 from .config import Config
 from .errors import MMRagError
-from .interfaces import Encoder, Extractor, QueryTransform, Reranker, Retriever
+from .interfaces import Encoder, Extractor, Generator, QueryTransform, Reranker, Retriever
 from .paths import default_data_dir
 from .pipeline.ingest import Indexer, IndexReport, ProgressCallback
 from .pipeline.retrieve import fuse, group_by_file, item_hits
@@ -82,6 +82,9 @@ class Library:
             self.plugins.collect("register_query_transforms"), key=lambda pair: pair[1].priority
         )
         self.rerankers: list[tuple[str, Reranker]] = self.plugins.collect("register_rerankers")
+        # Collected so they are validated and listed now; the `ask` pipeline that calls
+        # them is the generation issue's work.
+        self.generators: list[tuple[str, Generator]] = self.plugins.collect("register_generators")
 
     def close(self) -> None:
         self.plugins.notify("shutdown", library=self)
