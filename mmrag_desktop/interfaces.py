@@ -106,6 +106,10 @@ class Encoder:
     def count_tokens(self, text: str) -> int:
         return estimate_tokens(text)
 
+    def ensure_dim(self) -> None:
+        """Make ``dim`` known before a space is created (an encoder that learns its
+        dimension from the model file loads it here); the default needs nothing."""
+
 
 class SearchBackend(Protocol):
     """The read-only view of the library a retriever searches (implemented by the core)."""

@@ -147,8 +147,7 @@ class Library:
             raise MMRagError("This library is already being indexed.")
         try:
             for encoder in self.encoders:
-                if hasattr(encoder, "ensure_dim"):
-                    encoder.ensure_dim()
+                encoder.ensure_dim()
             indexer = Indexer(self.store, self.config, self.extractors, self.encoders, progress=progress, cancel=cancel)
             report = indexer.run(sources)
         finally:

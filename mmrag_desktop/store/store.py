@@ -110,6 +110,7 @@ class Store:
             self._conn.close()
             raise
         self._dense: dict[int, _DenseCache] = {}
+        self._spaces_by_model: dict[str, Space] = {}
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -311,11 +312,16 @@ class Store:
         ]
 
     def ensure_space(self, encoder: str, model_id: str, dim: int, metric: str, modalities: Iterable[str]) -> Space:
-        """The space for ``model_id``, created (with its vec0 table) on first use."""
+        """The space for ``model_id``, created (with its vec0 table) on first use.
+        Called on every dense search, so known spaces are remembered (they never change)."""
+        known = self._spaces_by_model.get(model_id)
+        if known is not None and known.dim == dim:
+            return known
         for space in self.spaces():
             if space.model_id == model_id:
                 if space.dim != dim:
                     raise MMRagError(f"Model {model_id} now reports {dim} dimensions but the library holds {space.dim}.")
+                self._spaces_by_model[model_id] = space
                 return space
         if metric not in ("cosine", "l2", "l1"):
             raise MMRagError(f"Encoder {encoder} uses unsupported metric {metric!r}.")

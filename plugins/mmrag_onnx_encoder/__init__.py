@@ -129,7 +129,6 @@ class OnnxTextEncoder(Encoder):
         return len(self._load()[1].encode(text, add_special_tokens=True).ids)
 
     def ensure_dim(self) -> None:
-        """Encoders must know their dimension before a space is created."""
         if not self.dim:
             self._load()
 
