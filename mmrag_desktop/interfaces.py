@@ -29,10 +29,14 @@ class ExtractContext:
 
     ``chunk_tokens`` is the chunk size the active text encoder can embed whole;
     ``overlap_tokens`` the overlap between consecutive chunks of running text.
+    ``media_dir`` is a library-owned folder where an extractor may write derived media
+    (thumbnails, video keyframes, rendered views), named by content hash so re-extracting
+    reuses them; None when the extractor runs outside a library (e.g. in a unit test).
     """
 
     chunk_tokens: int = 256
     overlap_tokens: int = 32
+    media_dir: Path | None = None
 
     def chunk(self, text: str, *, line_offset: int = 1) -> list[TextChunk]:
         """Split running text into chunks that respect the encoder's token limit."""

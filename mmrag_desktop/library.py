@@ -52,6 +52,8 @@ class Library:
         except (ValueError, TypeError) as exc:
             raise MMRagError(f"The settings file {settings} is invalid: {exc}.") from exc
         self.store = Store(self.data_dir, fts_tokenizer=self.config.fts_tokenizer)
+        #: Derived media written by extractors (thumbnails, keyframes, rendered views).
+        self.media_dir = self.data_dir / "media"
         self.plugins = plugins or Plugins(safe_mode=safe_mode)
         self._index_lock = threading.Lock()
         self._search_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mmrag-retrieve")
@@ -148,7 +150,8 @@ class Library:
         try:
             for encoder in self.encoders:
                 encoder.ensure_dim()
-            indexer = Indexer(self.store, self.config, self.extractors, self.encoders, progress=progress, cancel=cancel)
+            indexer = Indexer(self.store, self.config, self.extractors, self.encoders, progress=progress,
+                              cancel=cancel, media_dir=self.media_dir)
             report = indexer.run(sources)
         finally:
             self._index_lock.release()

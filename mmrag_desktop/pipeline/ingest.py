@@ -100,6 +100,7 @@ class Indexer:
         *,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        media_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -111,6 +112,7 @@ class Indexer:
         self.context = ExtractContext(
             chunk_tokens=min([config.chunk_tokens, *text_limits]),
             overlap_tokens=config.overlap_tokens,
+            media_dir=media_dir,
         )
 
     # -- pass 1 -----------------------------------------------------------------------
