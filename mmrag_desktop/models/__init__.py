@@ -11,7 +11,7 @@ and get verified paths from :func:`verify` (offline, read-only) or :func:`instal
 
 from __future__ import annotations
 
-from .catalog import ROLES, FilePart, ModelEntry, ModelFile, by_role, catalog, entry, validate
+from .catalogs import ROLES, FilePart, ModelEntry, ModelFile, by_role, catalog, entry, validate
 from .files import Cancelled, locate, search_roots, verify, verify_file
 from .importer import import_model
 from .manager import install, remove, status

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import MMRagError
 from ..paths import models_dir
-from .catalog import ModelEntry, ModelFile, entry
+from .catalogs import ModelEntry, ModelFile, entry
 
 Progress = Callable[[int, int], None]
 _stamp_lock = threading.Lock()

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import MMRagError
 from ..paths import models_dir
-from .catalog import ROLES, catalog, user_raw, validate, write_user_raw
+from .catalogs import ROLES, catalog, user_raw, validate, write_user_raw
 from .files import remember_verified
 from .gguf import read_gguf
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import MMRagError
 from ..paths import models_dir
-from .catalog import ModelEntry, ModelFile, catalog, entry, user_raw, write_user_raw
+from .catalogs import ModelEntry, ModelFile, catalog, entry, user_raw, write_user_raw
 from .download import download, part_path
 from .files import (
     Cancelled,
