@@ -55,8 +55,20 @@ def install(model_id: str, *, on_progress: Progress | None = None, cancel: threa
     model = entry(model_id)
     meter = _Meter(model.size, on_progress)
     meter(0)
-    paths = [_install_file(model, file, meter, cancel, allow_download) for file in model.files]
+    with _lock_for(model.id):
+        paths = [_install_file(model, file, meter, cancel, allow_download) for file in model.files]
     return paths[0] if len(paths) == 1 else paths[0].parent
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(model_id: str) -> threading.Lock:
+    """One install of a model at a time in this process (two writers of one .part file
+    would corrupt it; the checksum would catch it, but only after the work)."""
+    with _locks_guard:
+        return _locks.setdefault(model_id, threading.Lock())
 
 
 def _install_file(model: ModelEntry, file: ModelFile, meter: _Meter, cancel: threading.Event | None,
