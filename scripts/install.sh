@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 EXTRAS=""
-[[ "${1:-}" == "--test" ]] && EXTRAS="[test]"
+[[ "${1:-}" == "--test" ]] && EXTRAS="[test,all]"  # all: every optional plugin dependency, tested too
 
 # System packages this project needs on Debian/Ubuntu. python3-venv provides ensurepip
 # for the system Python; the rest are added by the issues that need them.
