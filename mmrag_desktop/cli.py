@@ -288,9 +288,8 @@ def models_list(ctx: click.Context, as_json: bool = False) -> None:
             click.echo(f"encoder {row['encoder']:<24} {row['id']}  {'ACTIVE' if row['active'] else 'available'}")
         else:
             size = row["size"] / 1048576
-            source = row["source"].get("pypi") or row["source"].get("url") or row["source"].get("local", "")
             click.echo(f"{row['id']:<44} {row['role']:<11} {size:7.1f} MB  {row['licence']:<11} {row['state']:<12}"
-                       f"  {row['source_kind']}: {' '.join(source) if isinstance(source, list) else source}")
+                       f"  {row['source_kind']}: {row['source_text']}")
 
 
 cli_models.register(models)  # install, import, remove

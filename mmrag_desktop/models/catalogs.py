@@ -99,6 +99,22 @@ class ModelEntry:
         return self.packages[0].split("==")[0] if self.packages else None
 
     @property
+    def imported(self) -> bool:
+        """Adopted by ``mmrag models import`` (its files are the user's; no other source)."""
+        return self.user and "local" in self.source
+
+    @property
+    def source_kind(self) -> str:
+        return "imported" if self.imported else "pypi" if self.packages else "url"
+
+    def source_text(self) -> str:
+        """Where it comes from, for a listing: pins, home page, first URL or local path."""
+        if self.packages:
+            return " ".join(self.packages)
+        first_url = next((f.urls[0] for f in self.files if f.urls), "")
+        return str(self.source.get("url") or first_url or self.source.get("local", ""))
+
+    @property
     def size(self) -> int:
         return sum(f.size for f in self.files)
 

