@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import shutil
 import socket
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from .netguard import is_loopback as _is_local
 
 if TYPE_CHECKING:
     from .config import Config
@@ -75,18 +76,6 @@ def write(path: Path, text: str) -> Path:
 
 class NetworkAccessError(AssertionError):
     """Raised when code under test tries to reach a non-loopback address."""
-
-
-def _is_local(address: object) -> bool:
-    if isinstance(address, (str, bytes)):  # AF_UNIX path
-        return True
-    host = address[0] if isinstance(address, tuple) else address
-    if host in ("localhost", "", None):
-        return True
-    try:
-        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
-    except ValueError:
-        return False  # a host name: resolving it would already leave the machine
 
 
 _real_connect = socket.socket.connect

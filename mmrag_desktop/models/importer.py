@@ -59,7 +59,11 @@ def import_model(path: Path | str, role: str | None = None, *, name: str | None 
     target_dir = models_dir() / folder
     if target_dir.exists() and any(target_dir.iterdir()):
         raise MMRagError(f"{target_dir} is not empty; remove it or pass another --name.")
-    files = [_adopt(file, target_dir) for file in (main, *extras)]
+    try:
+        files = [_adopt(file, target_dir) for file in (main, *extras)]
+    except BaseException:
+        shutil.rmtree(target_dir, ignore_errors=True)  # no half import left behind
+        raise
     raw = {
         "id": model_id, "role": role,
         "description": f"Imported from {source}" + (f" ({details['architecture']})" if details.get("architecture") else ""),
