@@ -95,7 +95,7 @@ def test_all_extra_installs_into_a_fresh_venv_and_runs(kind: str, artifacts: tup
     assert "multilingual-e5-small-q4" in {row["id"] for row in json.loads(models.stdout)}
     plugins = json.loads(mmrag("plugins", "--json").stdout)
     assert {p["name"] for p in plugins if p["source"] == "built-in" and p["state"] == "enabled"} >= {
-        "text", "markdown", "pdf", "code", "table", "html", "docx", "e5", "retrievers"}
+        "text", "markdown", "pdf", "code", "table", "html", "docx", "e5", "onnx_encoder", "onnx_rerank", "retrievers"}
     if kind == "wheel":  # the sample search, once (the sdist install has the same files)
         demo = mmrag("demo")
         assert demo.returncode == 0, demo.stderr
