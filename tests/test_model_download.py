@@ -171,3 +171,16 @@ def test_runtime_guard_blocks_the_network_except_inside_the_installer(monkeypatc
         server.listen(1)
         with socket.socket() as client:
             client.connect(server.getsockname())
+
+
+def test_too_little_disk_space_fails_before_downloading(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """disk_usage is faked: filling a real disk in a test is not an option."""
+    import shutil
+    from collections import namedtuple
+
+    add_entry(monkeypatch, "huge", server.add("h.gguf", BLOB))
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(1 << 30, 1 << 30, 1 << 20))
+    with pytest.raises(MMRagError, match=r"Not enough disk space for weights\.gguf"):
+        models.install("huge")
+    assert server.requests == []

