@@ -184,3 +184,20 @@ def test_too_little_disk_space_fails_before_downloading(server: Server, monkeypa
     with pytest.raises(MMRagError, match=r"Not enough disk space for weights\.gguf"):
         models.install("huge")
     assert server.requests == []
+
+
+def test_only_the_installer_may_pass_the_runtime_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the app's guard on (as `mmrag` runs), a download the user asked for gets past
+    it — and is then stopped by the suite's own guard below it, which is how we can tell
+    without a network — while the same URL fetched anywhere else is refused by the app."""
+    import urllib.error
+    import urllib.request
+
+    monkeypatch.setattr(socket.socket, "connect", socket.socket.connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", socket.socket.connect_ex)
+    netguard.enforce()
+    add_entry(monkeypatch, "remote", "http://192.0.2.1/model.gguf")
+    with pytest.raises(NetworkAccessError):
+        models.install("remote")
+    with pytest.raises(urllib.error.URLError, match="works offline"):
+        urllib.request.urlopen("http://192.0.2.1/model.gguf", timeout=5)
