@@ -28,7 +28,7 @@ GOOD = {
 
 
 def test_every_packaged_catalog_entry_follows_the_schema() -> None:
-    raw = catalogs.packaged_raw()
+    raw = catalogs.packaged_raw() + [entry for _plugin, entry in catalogs.plugin_raw()]  # + built-in plugins' own
     problems = [p for entry in raw for p in catalogs.validate(entry)]
     assert problems == []
     ids = [entry["id"] for entry in raw]
@@ -155,3 +155,32 @@ def test_cli_lists_state_and_source_and_installs_from_a_user_catalog_entry(tmp_p
     assert "mine" in (models_dir / "catalog.json").read_text("utf-8")  # the user's entry stays
     missing = mmrag("models", "install", "no-such-model")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr and "not in the catalog" in missing.stderr
+
+
+def test_a_plugin_ships_its_models_in_mmrag_models_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed third-party distribution (a real .dist-info with an `mmrag` entry
+    point on sys.path) ships catalog entries next to its code; they are read as data."""
+    site = tmp_path / "site"
+    package = site / "myplug"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("raise RuntimeError('a catalog must not import the plugin')\n")
+    weights = os.urandom(4096)
+    (package / "weights.bin").write_bytes(weights)
+    good = {"id": "myplug-tagger", "role": "image", "licence": "MIT", "source": {"pypi": "myplug==1.0"},
+            "files": [{"path": "myplug/weights.bin", "sha256": sha256(weights), "size": len(weights)}]}
+    bad = {"id": "myplug-broken", "role": "image", "licence": "MIT", "source": {}, "files": []}
+    (package / "mmrag_models.json").write_text(json.dumps({"models": [bad, good]}), "utf-8")
+    info = site / "myplug-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: myplug\nVersion: 1.0\n", "utf-8")
+    (info / "entry_points.txt").write_text("[mmrag]\nmyplug = myplug\n", "utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    assert "myplug-tagger" not in {m.id for m in models.catalog()}  # not allowed: the suite's default
+    monkeypatch.setenv("MMRAG_LOAD_PLUGINS", "myplug")
+    listed = {m.id: m for m in models.catalog()}
+    assert listed["myplug-tagger"].provider == "myplug" and "myplug-broken" not in listed
+    assert [m.id for m in models.by_role("image")] == ["myplug-tagger"]
+    assert models.verify("myplug-tagger") == [package / "weights.bin"]
+    row = {r["id"]: r for r in models.status()}["myplug-tagger"]
+    assert row["state"] == "installed" and row["provider"] == "myplug"
+    assert "myplug" not in sys.modules

@@ -11,8 +11,9 @@ fails there instead of at a user's first start.
 from __future__ import annotations
 
 import json
+import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,8 +21,11 @@ from typing import Any
 from ..errors import MMRagError
 from ..paths import models_dir
 
+log = logging.getLogger(__name__)
+
 CATALOG = "catalog.json"
 USER_CATALOG = "catalog.json"
+PLUGIN_CATALOG = "mmrag_models.json"
 
 #: Roles a model can play. A plugin looks models up by role; add a role here (and to
 #: docs/models.md) when a new kind of model arrives.
@@ -81,8 +85,10 @@ class ModelEntry:
     default: bool = False
     #: Folder under the models folder where downloaded, assembled or imported files go.
     dir: str = ""
-    #: True for models the user imported (from the user catalog).
+    #: True for entries from the user catalog (imports and hand-added ones).
     user: bool = False
+    #: The plugin that ships this entry (its ``mmrag_models.json``), if any.
+    provider: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -227,13 +233,47 @@ def parse(raw: dict[str, Any], *, user: bool = False) -> ModelEntry:
                                (urls,) if isinstance(urls, str) else tuple(urls)))
     known = {*_REQUIRED, "description", "default", "dir"}
     return ModelEntry(raw["id"], raw["role"], raw.get("description", ""), raw["licence"], dict(raw["source"]),
-                      tuple(files), bool(raw.get("default", False)), raw.get("dir", ""), user,
-                      {k: v for k, v in raw.items() if k not in known})
+                      tuple(files), bool(raw.get("default", False)), raw.get("dir", ""), user=user,
+                      extra={k: v for k, v in raw.items() if k not in known})
 
 
 def packaged_raw() -> list[dict[str, Any]]:
     data = json.loads(resources.files("mmrag_models").joinpath(CATALOG).read_text("utf-8"))
     return list(data["models"])
+
+
+def plugin_raw() -> list[tuple[str, dict[str, Any]]]:
+    """(plugin name, entry) for the catalog entries plugins ship: a ``mmrag_models.json``
+    (same shape as catalog.json) in the top-level package of an ``mmrag`` entry point.
+    Read as data, without importing the plugin; third-party plugins follow the same
+    allow-list as their code (``MMRAG_LOAD_PLUGINS``; none while the test suite runs)."""
+    import importlib.util
+    import os
+    import sys
+    from importlib import metadata
+
+    allow_raw = os.environ.get("MMRAG_LOAD_PLUGINS")
+    allow = None if allow_raw is None else {p.strip() for p in allow_raw.split(",") if p.strip()}
+    if allow is None and getattr(sys, "_called_from_test", False):
+        allow = set()
+    found: list[tuple[str, dict[str, Any]]] = []
+    for ep in metadata.entry_points(group="mmrag"):
+        dist = ep.dist.metadata["Name"] if ep.dist else None
+        if dist != "mmrag-desktop" and allow is not None and ep.name not in allow and dist not in allow:
+            continue
+        try:
+            spec = importlib.util.find_spec(ep.value.split(":")[0].split(".")[0])
+        except (ImportError, ValueError):
+            continue  # the plugin manager reports a plugin that cannot be found
+        folders = list(spec.submodule_search_locations or []) if spec else []
+        for folder in folders:
+            path = Path(folder) / PLUGIN_CATALOG
+            if path.is_file():
+                try:
+                    found += [(ep.name, raw) for raw in json.loads(path.read_text("utf-8"))["models"]]
+                except (OSError, ValueError, KeyError, TypeError):
+                    log.warning("plugin %s: %s is unreadable; its models are not listed", ep.name, path)
+    return found
 
 
 def user_catalog_path() -> Path:
@@ -260,16 +300,21 @@ def write_user_raw(entries: list[dict[str, Any]]) -> None:
 
 
 def catalog() -> list[ModelEntry]:
-    """Packaged models first (in catalog order), then the user's imported ones."""
+    """Packaged models first (in catalog order), then those plugins ship, then the
+    user's own (imports and hand-added entries). The first entry with an id wins."""
     entries = [parse(raw) for raw in packaged_raw()]
-    packaged = {e.id for e in entries}
-    for raw in user_raw():
+    seen = {e.id for e in entries}
+    extra = [(raw, False, plugin) for plugin, raw in plugin_raw()] + [(raw, True, "") for raw in user_raw()]
+    for raw, user, plugin in extra:
         try:
-            model = parse(raw, user=True)
-        except MMRagError:
-            continue  # one bad hand-edited entry must not hide the rest
-        if model.id not in packaged:
-            entries.append(model)
+            model = parse(raw, user=user)
+        except MMRagError as exc:
+            # One bad entry (a plugin's, or hand-edited) must not hide the rest.
+            log.warning("%s%s", f"plugin {plugin}: " if plugin else "", exc)
+            continue
+        if model.id not in seen:
+            seen.add(model.id)
+            entries.append(replace(model, provider=plugin) if plugin else model)
     return entries
 
 

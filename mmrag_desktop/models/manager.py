@@ -212,6 +212,7 @@ def status() -> list[dict[str, Any]]:
             "source": model.source, "source_kind": model.source_kind,
             "source_text": model.source_text(), "state": state, "installed": state == "installed",
             "size": model.size, "description": model.description, "user": model.user,
+            "provider": model.provider,
             "downloadable": model.downloadable, "paths": [str(p) for p in located if p is not None],
         })
     return rows
