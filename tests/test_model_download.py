@@ -201,3 +201,16 @@ def test_only_the_installer_may_pass_the_runtime_guard(monkeypatch: pytest.Monke
         models.install("remote")
     with pytest.raises(urllib.error.URLError, match="works offline"):
         urllib.request.urlopen("http://192.0.2.1/model.gguf", timeout=5)
+
+
+def test_progress_is_reported_in_steps_not_per_block() -> None:
+    from mmrag_desktop.models.manager import _Meter
+
+    seen: list[tuple[int, int]] = []
+    meter = _Meter(10_000_000, lambda done, total: seen.append((done, total)))
+    meter(0)
+    for _ in range(10_000):
+        meter(1000)
+    assert 400 <= len(seen) <= 502 and seen[0] == (0, 10_000_000) and seen[-1] == (10_000_000, 10_000_000)
+    meter(-5_000_000)  # a restarted download goes back: reported at once
+    assert seen[-1] == (5_000_000, 10_000_000)

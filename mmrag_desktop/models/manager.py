@@ -38,15 +38,21 @@ Progress = Callable[[int, int], None]
 
 
 class _Meter:
-    """Adds up bytes across a model's files for one ``on_progress(done, total)`` stream."""
+    """Adds up bytes across a model's files for one ``on_progress(done, total)`` stream,
+    reporting every 0.2 % (a GUI gets ~500 updates per model, not one per 64 KiB block)."""
 
     def __init__(self, total: int, on_progress: Progress | None) -> None:
         self.total, self.done, self.on_progress = total, 0, on_progress
+        self._step = max(1, total // 500)
+        self._reported = -1
 
     def __call__(self, count: int) -> None:
         self.done += count
-        if self.on_progress is not None:
-            self.on_progress(max(0, min(self.done, self.total)), self.total)
+        done = max(0, min(self.done, self.total))
+        if self.on_progress is not None and (
+                abs(done - self._reported) >= self._step or done in (0, self.total)) and done != self._reported:
+            self._reported = done
+            self.on_progress(done, self.total)
 
 
 def install(model_id: str, *, on_progress: Progress | None = None, cancel: threading.Event | None = None,
