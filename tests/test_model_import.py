@@ -28,18 +28,19 @@ def test_gguf_chat_model_is_detected_adopted_listed_and_removed(tmp_path: Path, 
     assert info.architecture == "llama" and info.metadata["tokenizer.ggml.tokens"] == ["<s>", "</s>", "hello", "world"]
     assert info.expected_size == source.stat().st_size
     entry = fts_library.import_model(source)
-    assert entry["id"] == "tiny-chat-1b" and entry["role"] == "llm" and entry["licence"] == "apache-2.0"
-    adopted = models_dir() / "llm" / "tiny-chat-1b" / "my-model.Q4.gguf"
+    assert entry["id"] == "my-model.q4" and entry["role"] == "llm" and entry["licence"] == "apache-2.0"
+    assert entry["model_name"] == "Tiny Chat 1B" and entry["architecture"] == "llama"
+    adopted = models_dir() / "llm" / "my-model.q4" / "my-model.Q4.gguf"
     assert entry["path"] == str(adopted) and adopted.read_bytes() == source.read_bytes()
-    assert [m.id for m in models.by_role("llm")] == ["tiny-chat-1b"]
-    assert models.verify("tiny-chat-1b") == [adopted]
-    row = {r["id"]: r for r in fts_library.model_listing()}["tiny-chat-1b"]
+    assert [m.id for m in models.by_role("llm")] == ["my-model.q4"]
+    assert models.verify("my-model.q4") == [adopted]
+    row = {r["id"]: r for r in fts_library.model_listing()}["my-model.q4"]
     assert row["state"] == "installed" and row["source_kind"] == "imported" and row["source"] == {"local": str(source)}
     with pytest.raises(MMRagError, match="exists already"):
         fts_library.import_model(source)
-    fts_library.remove_model("tiny-chat-1b")
+    fts_library.remove_model("my-model.q4")
     assert not adopted.exists() and not (models_dir() / "llm").exists()
-    assert "tiny-chat-1b" not in {r["id"] for r in fts_library.model_listing()}
+    assert "my-model.q4" not in {r["id"] for r in fts_library.model_listing()}
     assert source.exists()  # the user's own file is never touched
 
 

@@ -39,14 +39,15 @@ def import_model(path: Path | str, role: str | None = None, *, name: str | None 
     if main.suffix.lower() == ".gguf":
         info = read_gguf(main)
         detected = info.role()
-        details = {"format": "gguf", "architecture": info.architecture}
-        label = info.name or main.stem
+        details = {"format": "gguf", "architecture": info.architecture, "model_name": info.name}
         licence = str(info.metadata.get("general.license", "")) or "unknown (imported by the user)"
     else:
         detected, inputs = _onnx_role(main)
         details = {"format": "onnx", "inputs": inputs}
-        label = source.name if source.is_dir() else main.stem
         licence = "unknown (imported by the user)"
+    # The file name (folder name for a folder): GGUF files are usually named precisely
+    # (model, size, quantisation); general.name is often vaguer.
+    label = source.name if source.is_dir() else main.stem
     role = role or detected
     if role in ("text-embed", "rerank") and main.suffix.lower() == ".onnx" \
             and not any(p.name == "tokenizer.json" for p in extras):
@@ -66,7 +67,8 @@ def import_model(path: Path | str, role: str | None = None, *, name: str | None 
         raise
     raw = {
         "id": model_id, "role": role,
-        "description": f"Imported from {source}" + (f" ({details['architecture']})" if details.get("architecture") else ""),
+        "description": f"Imported from {source}" + (f" ({details['model_name'] or details['architecture']})"
+                                                    if details.get("architecture") else ""),
         "licence": licence, "source": {"local": str(source)}, "files": files, "dir": folder, **details,
     }
     problems = validate(raw)
