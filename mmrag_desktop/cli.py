@@ -305,7 +305,7 @@ def models_verify(model_id: str | None) -> None:
     failed = False
     for current in ids:
         try:
-            catalog.verify(current)
+            catalog.verify_installed(current)
             click.echo(f"{current}: ok")
         except MMRagError as exc:
             failed = True

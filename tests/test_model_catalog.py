@@ -19,11 +19,15 @@ from mmrag_desktop.errors import MMRagError
 from mmrag_desktop.models import catalogs
 
 GOOD = {
-    "id": "example-model", "role": "llm", "licence": "Apache-2.0", "description": "x",
-    "source": {"pypi": ["example-part1==1.0", "example-part2==1.0"], "url": "https://example.org/m"},
-    "files": [{"path": "example.gguf", "sha256": "a" * 64, "size": 10,
-               "parts": [{"path": "example_part1/p", "size": 4}, {"path": "example_part2/p", "size": 6}],
-               "url": "https://example.org/m/example.gguf"}],
+    "id": "example-model", "role": "asr", "licence": "Apache-2.0", "description": "x",
+    "source": {"pypi": "example-part1==1.0", "pypi_parts": ["example-part1==1.0", "example-part2==1.0"],
+               "url": "https://example.org/m"},
+    "files": [{"path": "example_part1/model.bin.part1", "sha256": "a" * 64, "size": 4},
+              {"path": "example_part2/model.bin.part2", "sha256": "b" * 64, "size": 6},
+              {"path": "example_part1/config.json", "sha256": "c" * 64, "size": 2}],
+    "assemble": {"model.bin": {"parts": ["model.bin.part1", "model.bin.part2"], "sha256": "d" * 64, "size": 10,
+                               "url": "https://example.org/m/model.bin"},
+                 "copy": ["config.json"]},
 }
 
 
@@ -50,8 +54,12 @@ def test_every_packaged_catalog_entry_follows_the_schema() -> None:
     (lambda e: e["files"][0].update(size=0), "size must be a positive integer"),
     (lambda e: e["files"][0].update(path="../escape.gguf"), "must be relative"),
     (lambda e: e["files"][0].update(url="ftp://example.org/x"), "http(s) URL"),
-    (lambda e: e["files"][0]["parts"][1].update(size=7), "parts add up to 11 bytes"),
-    (lambda e: (e["source"].clear(), e["files"][0].pop("url")), "no source"),
+    (lambda e: e["assemble"]["model.bin"]["parts"].append("model.bin.part3"), "'model.bin.part3' is not one of the files"),
+    (lambda e: e["assemble"]["model.bin"].update(sha256="x"), "assembly example-model/model.bin: sha256 must be"),
+    (lambda e: e["assemble"]["model.bin"].pop("size"), "assemble/assembled is malformed"),
+    (lambda e: e.update(assembled={"path": "/abs.gguf", "sha256": "e" * 64, "size": 12}), "target must be a relative"),
+    (lambda e: e["source"].update(pypi_parts=["example-part1"]), "source.pypi_parts must be pinned"),
+    (lambda e: e["source"].clear(), "no source"),
     (lambda e: e.update(files=[]), "non-empty list"),
 ])
 def test_schema_mistakes_are_named(change, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -62,41 +70,52 @@ def test_schema_mistakes_are_named(change, message: str) -> None:  # type: ignor
     assert any(message in p for p in problems), problems
 
 
-def _parts_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blob: bytes, *, catalogued: bytes | None = None) -> str:
-    """Two 'PyPI packages' on sys.path, each holding one raw slice of a file."""
+def _parts_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blob: bytes, *, spelling: str = "assembled",
+                 catalogued: bytes | None = None) -> str:
+    """Two 'PyPI packages' on sys.path, each holding one raw slice of a file, catalogued
+    in either spelling of an assembly (the llm's one-file `assembled`, or `assemble`)."""
     site = tmp_path / "site"
     cut = len(blob) // 3
-    for name, data in (("split_part1", blob[:cut]), ("split_part2", blob[cut:])):
+    slices = (("split_part1", blob[:cut]), ("split_part2", blob[cut:]))
+    for name, data in slices:
         (site / name).mkdir(parents=True)
         (site / name / "blob.bin").write_bytes(data)
     monkeypatch.syspath_prepend(str(site))
     expected = catalogued if catalogued is not None else blob
-    raw = {"id": "split-model", "role": "llm", "licence": "MIT", "source": {"pypi": ["split-part1==1.0", "split-part2==1.0"]},
-           "files": [{"path": "split.gguf", "sha256": sha256(expected), "size": len(blob),
-                      "parts": [{"path": "split_part1/blob.bin", "size": cut},
-                                {"path": "split_part2/blob.bin", "size": len(blob) - cut}]}]}
+    raw: dict = {"id": "split-model", "role": "llm", "licence": "MIT",
+                 "source": {"pypi_parts": "split-part1==1.0 split-part2==1.0"},
+                 "files": [{"path": f"{name}/blob.bin", "sha256": sha256(data), "size": len(data)} for name, data in slices]}
+    whole = {"sha256": sha256(expected), "size": len(blob)}
+    if spelling == "assembled":
+        raw["assembled"] = {"path": "split.gguf", **whole}
+    else:
+        raw["assemble"] = {"split.gguf": {"parts": ["split_part1/blob.bin", "split_part2/blob.bin"], **whole}}
     original = catalogs.packaged_raw
     monkeypatch.setattr(catalogs, "packaged_raw", lambda: [*original(), raw])
     return "split-model"
 
 
-def test_split_pypi_parts_are_assembled_offline_and_verified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("spelling", "where"), [("assembled", "split.gguf"), ("assemble", "split-model/split.gguf")])
+def test_split_pypi_parts_are_assembled_offline_and_verified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             spelling: str, where: str) -> None:
     blob = os.urandom(3 * 1024 * 1024 + 17)
-    model_id = _parts_model(tmp_path, monkeypatch, blob)
+    model_id = _parts_model(tmp_path, monkeypatch, blob, spelling=spelling)
     row = {r["id"]: r for r in models.status()}[model_id]
     assert row["state"] == "available" and row["source_kind"] == "pypi"
-    with pytest.raises(MMRagError, match=r"not installed.*split-part1==1.0 split-part2==1.0 && mmrag models install"):
-        models.verify(model_id)
+    assert row["source_text"] == "split-part1==1.0 split-part2==1.0"
+    parts = models.verify(model_id)  # what plugins that assemble themselves get: the parts
+    assert [p.name for p in parts] == ["blob.bin", "blob.bin"]
     seen: list[int] = []
     path = models.install(model_id, on_progress=lambda done, total: seen.append(done))
-    assert path == Path(os.environ["MMRAG_MODELS_DIR"]) / model_id / "split.gguf"
-    assert path.read_bytes() == blob and seen[-1] == len(blob)
-    assert models.verify(model_id) == [path]
-    assert {r["id"]: r for r in models.status()}[model_id]["state"] == "installed"
-    # A damaged assembled copy is rebuilt by the next install.
+    assert path == Path(os.environ["MMRAG_MODELS_DIR"]) / where
+    assert path.read_bytes() == blob and seen[-1] == 2 * len(blob)  # parts verified + file written
+    assert models.verify_installed(model_id)[0] == path
+    row = {r["id"]: r for r in models.status()}[model_id]
+    assert row["state"] == "installed" and row["paths"] == [str(path)]
+    # A damaged assembled copy is reported, then rebuilt by the next install.
     path.write_bytes(b"x" * len(blob))
     with pytest.raises(MMRagError, match="sha256 mismatch"):
-        models.verify(model_id)
+        models.verify_installed(model_id)
     assert models.install(model_id).read_bytes() == blob
     models.remove(model_id)
     assert not path.exists() and {r["id"]: r for r in models.status()}[model_id]["state"] == "available"
@@ -104,7 +123,7 @@ def test_split_pypi_parts_are_assembled_offline_and_verified(tmp_path: Path, mon
 
 def test_parts_that_do_not_match_the_checksum_leave_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blob = os.urandom(200_000)
-    model_id = _parts_model(tmp_path, monkeypatch, blob, catalogued=blob[::-1])
+    model_id = _parts_model(tmp_path, monkeypatch, blob, spelling="assemble", catalogued=blob[::-1])
     with pytest.raises(MMRagError, match=r"do not assemble.*removed.*force-reinstall"):
         models.install(model_id)
     folder = Path(os.environ["MMRAG_MODELS_DIR"]) / model_id
@@ -132,8 +151,8 @@ def test_cli_lists_state_and_source_and_installs_from_a_user_catalog_entry(tmp_p
     models_dir.mkdir()
     (models_dir / "catalog.json").write_text(json.dumps({"models": [{
         "id": "mine", "role": "rerank", "licence": "MIT", "source": {"pypi": "mine-part==1.0"},
-        "files": [{"path": "w.onnx", "sha256": sha256(blob), "size": len(blob),
-                   "parts": [{"path": "mine_part/w.bin", "size": len(blob)}]}]}]}), "utf-8")
+        "files": [{"path": "mine_part/w.bin", "sha256": sha256(blob), "size": len(blob)}],
+        "assemble": {"w.onnx": {"parts": ["w.bin"], "sha256": sha256(blob), "size": len(blob)}}}]}), "utf-8")
     env = {**os.environ, "MMRAG_MODELS_DIR": str(models_dir), "PYTHONPATH": str(site)}
 
     def mmrag(*args: str) -> subprocess.CompletedProcess[str]:

@@ -214,3 +214,21 @@ def test_progress_is_reported_in_steps_not_per_block() -> None:
     assert 400 <= len(seen) <= 502 and seen[0] == (0, 10_000_000) and seen[-1] == (10_000_000, 10_000_000)
     meter(-5_000_000)  # a restarted download goes back: reported at once
     assert seen[-1] == (5_000_000, 10_000_000)
+
+
+def test_an_assembled_file_is_downloaded_whole_when_its_parts_are_not_installed(
+        server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = {"id": "parted", "role": "llm", "licence": "MIT", "source": {"pypi_parts": "absent-part1==1.0 absent-part2==1.0"},
+           "files": [{"path": "absent_part1/p.bin", "sha256": sha256(BLOB[:1000]), "size": 1000},
+                     {"path": "absent_part2/p.bin", "sha256": sha256(BLOB[1000:]), "size": len(BLOB) - 1000}],
+           "assembled": {"path": "parted.gguf", "sha256": sha256(BLOB), "size": len(BLOB),
+                         "url": server.add("parted.gguf", BLOB)}}
+    original = catalog_module.packaged_raw
+    monkeypatch.setattr(catalog_module, "packaged_raw", lambda: [*original(), raw])
+    assert {r["id"]: r for r in models.status()}["parted"]["state"] == "downloadable"
+    with pytest.raises(MMRagError, match="needs a download"):
+        models.install("parted", allow_download=False)
+    path = models.install("parted")
+    assert path == Path(os.environ["MMRAG_MODELS_DIR"]) / "parted.gguf" and path.read_bytes() == BLOB
+    assert {r["id"]: r for r in models.status()}["parted"]["state"] == "installed"
+    assert models.verify_installed("parted") == [path]

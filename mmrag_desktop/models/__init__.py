@@ -11,12 +11,13 @@ and get verified paths from :func:`verify` (offline, read-only) or :func:`instal
 
 from __future__ import annotations
 
-from .catalogs import ROLES, FilePart, ModelEntry, ModelFile, by_role, catalog, entry, validate
-from .files import Cancelled, locate, search_roots, verify, verify_file
+from .catalogs import CATALOG, ROLES, Assembly, ModelEntry, ModelFile, by_role, catalog, entry, validate
+from .files import Cancelled, locate, search_roots, target_path, verify, verify_file, verify_installed
 from .importer import import_model
 from .manager import install, remove, status
 
 __all__ = [
-    "ROLES", "Cancelled", "FilePart", "ModelEntry", "ModelFile", "by_role", "catalog", "entry", "import_model",
-    "install", "locate", "remove", "search_roots", "status", "validate", "verify", "verify_file",
+    "CATALOG", "ROLES", "Assembly", "Cancelled", "ModelEntry", "ModelFile", "by_role", "catalog", "entry",
+    "import_model", "install", "locate", "remove", "search_roots", "status", "target_path", "validate", "verify",
+    "verify_file", "verify_installed",
 ]

