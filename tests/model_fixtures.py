@@ -100,10 +100,10 @@ def _gguf_string(text: str) -> bytes:
     return struct.pack("<Q", len(raw)) + raw
 
 
-def write_gguf(path: Path, metadata: dict[str, str], *, tensor_elements: int = 64) -> Path:
-    """A GGUF v3 file: string metadata, a token list (an array of strings, as real
-    vocabularies are), one F32 tensor and its data, aligned to 32 bytes."""
-    kvs = [(k, 8, _gguf_string(v)) for k, v in metadata.items()]
+def write_gguf(path: Path, metadata: dict[str, str | int], *, tensor_elements: int = 64) -> Path:
+    """A GGUF v3 file: string and uint32 metadata, a token list (an array of strings, as
+    real vocabularies are), one F32 tensor and its data, aligned to 32 bytes."""
+    kvs = [(k, 4, struct.pack("<I", v)) if isinstance(v, int) else (k, 8, _gguf_string(v)) for k, v in metadata.items()]
     tokens = ["<s>", "</s>", "hello", "world"]
     kvs.append(("tokenizer.ggml.tokens", 9,
                 struct.pack("<IQ", 8, len(tokens)) + b"".join(_gguf_string(t) for t in tokens)))

@@ -47,6 +47,10 @@ def test_gguf_chat_model_is_detected_adopted_listed_and_removed(tmp_path: Path, 
 def test_gguf_embedding_model_and_given_role(tmp_path: Path) -> None:
     bert = write_gguf(tmp_path / "e.gguf", {"general.architecture": "bert", "general.name": "bge small"})
     assert models.import_model(bert)["role"] == "text-embed"
+    pooled = write_gguf(tmp_path / "p.gguf", {"general.architecture": "qwen3", "qwen3.pooling_type": 1})
+    assert models.import_model(pooled)["role"] == "text-embed"  # a decoder used for embeddings
+    ranker = write_gguf(tmp_path / "r.gguf", {"general.architecture": "bert", "bert.pooling_type": 4})
+    assert models.import_model(ranker)["role"] == "rerank"
     other = write_gguf(tmp_path / "o.gguf", {"general.architecture": "qwen2"})
     entry = models.import_model(other, "rerank", name="My Reranker")
     assert entry["id"] == "my-reranker" and entry["role"] == "rerank" and entry["dir"] == "rerank/my-reranker"

@@ -32,6 +32,8 @@ _GGML_TYPES = {
     23: (256, 136), 24: (1, 1), 25: (1, 2), 26: (1, 4), 27: (1, 8), 28: (1, 8), 29: (256, 56), 30: (1, 2),
     34: (256, 54), 35: (256, 66), 39: (32, 17), 40: (64, 36), 41: (128, 18),
 }
+#: llama.cpp's pooling type of a cross-encoder (query, passage) -> score model.
+POOLING_RANK = 4
 #: Architectures that produce embeddings rather than text.
 EMBEDDING_ARCHS = frozenset({"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "t5encoder", "modern-bert",
                              "neo-bert"})
@@ -54,12 +56,14 @@ class GGUFInfo:
         return str(self.metadata.get("general.name", ""))
 
     def role(self) -> str:
-        """``llm``, ``text-embed`` or ``clip`` (a vision projector), from the metadata."""
+        """``llm``, ``text-embed``, ``rerank`` or ``clip`` (a vision projector), from the metadata."""
         arch = self.architecture
         if self.metadata.get("general.type") == "adapter":
             raise MMRagError("This GGUF is a LoRA adapter, not a model; load it with its base model.")
         if arch == "clip" or self.metadata.get("general.type") == "mmproj":
             return "clip"
+        if self.metadata.get(f"{arch}.pooling_type") == POOLING_RANK:
+            return "rerank"
         if arch in EMBEDDING_ARCHS or f"{arch}.pooling_type" in self.metadata:
             return "text-embed"
         return "llm"

@@ -108,7 +108,8 @@ def _files(model: ModelEntry) -> CrossEncoderFiles | None:
     onnx = [p for p in paths if p is not None and p.suffix == ".onnx"]
     tokenizer = [p for p in paths if p is not None and p.name == "tokenizer.json"]
     if len(onnx) != 1 or len(tokenizer) != 1:
-        log.warning("rerank model %s needs exactly one .onnx file and a tokenizer.json; skipped", model.id)
+        # e.g. a GGUF reranker: another plugin's to run.
+        log.debug("rerank model %s is not one .onnx file with a tokenizer.json; skipped", model.id)
         return None
     settings_file = onnx[0].parent / "mmrag.json"
     settings = json.loads(settings_file.read_text("utf-8")) if settings_file.is_file() else {}
