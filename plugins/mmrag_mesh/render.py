@@ -145,39 +145,47 @@ def _rasterise(zbuf: np.ndarray, image: np.ndarray, px: np.ndarray, py: np.ndarr
     width = np.maximum(x1 - x0 + 1, 0)
     height = np.maximum(y1 - y0 + 1, 0)
     # Twice the signed area; a degenerate triangle keeps only its centroid stamp.
-    area = (px[:, 1] - px[:, 0]) * (py[:, 2] - py[:, 0]) - (px[:, 2] - px[:, 0]) * (py[:, 1] - py[:, 0])
+    ax, ay, bx, by, qx, qy = px[:, 0], py[:, 0], px[:, 1], py[:, 1], px[:, 2], py[:, 2]
+    area = (bx - ax) * (qy - ay) - (qx - ax) * (by - ay)
     count = width * height
     todo = np.flatnonzero((count > 0) & (np.abs(area) > 1e-12))
     if len(todo) == 0:
         return
+    # Barycentric weights w0, w1 and the depth are linear in the pixel position: per
+    # triangle, their value at the first pixel centre of its box and their steps per
+    # pixel in x and y. Then each candidate pixel costs a few multiply-adds.
+    inv = 1.0 / area[todo]
+    ax, ay, bx, by, qx, qy = ax[todo], ay[todo], bx[todo], by[todo], qx[todo], qy[todo]
+    z0, z1, z2 = depth[todo, 0], depth[todo, 1], depth[todo, 2]
+    step_x = np.stack([(by - qy) * inv, (qy - ay) * inv, np.zeros_like(inv)], axis=1)
+    step_y = np.stack([(qx - bx) * inv, (ax - qx) * inv, np.zeros_like(inv)], axis=1)
+    origin = np.stack([(bx * qy - qx * by) * inv, (qx * ay - ax * qy) * inv, np.zeros_like(inv)], axis=1)
+    for coef in (step_x, step_y):
+        coef[:, 2] = coef[:, 0] * (z0 - z2) + coef[:, 1] * (z1 - z2)
+    origin[:, 2] = z2 + origin[:, 0] * (z0 - z2) + origin[:, 1] * (z1 - z2)
+    sx, sy = x0[todo] + 0.5, y0[todo] + 0.5
+    first = origin + step_x * sx[:, None] + step_y * sy[:, None]  # (w0, w1, z) at the box's first pixel
     ends = np.cumsum(count[todo])
     start = 0
     while start < len(todo):
         # Take triangles until the batch holds BATCH_PIXELS candidates (at least one).
         base = ends[start - 1] if start else 0
         stop = max(int(np.searchsorted(ends, base + BATCH_PIXELS, side="right")), start + 1)
-        batch = todo[start:stop]
+        rows = np.arange(start, stop)
         start = stop
-        n = count[batch]
-        owner = np.repeat(np.arange(len(batch)), n)
+        n = count[todo[rows]]
         offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-        w = width[batch][owner]
-        x = x0[batch][owner] + offset % w
-        y = y0[batch][owner] + offset // w
-        tri = batch[owner]
-        sx, sy = x + 0.5, y + 0.5
-        # Barycentric weights of the pixel centre from the edge functions.
-        ax, ay, bx, by, qx, qy = px[tri, 0], py[tri, 0], px[tri, 1], py[tri, 1], px[tri, 2], py[tri, 2]
-        inv = 1.0 / area[tri]
-        w0 = ((bx - sx) * (qy - sy) - (qx - sx) * (by - sy)) * inv
-        w1 = ((qx - sx) * (ay - sy) - (ax - sx) * (qy - sy)) * inv
-        w2 = 1.0 - w0 - w1
-        inside = (w0 >= -1e-9) & (w1 >= -1e-9) & (w2 >= -1e-9)
+        w = np.repeat(width[todo[rows]], n)
+        lx, ly = offset % w, offset // w
+        values = (np.repeat(first[rows], n, axis=0) + np.repeat(step_x[rows], n, axis=0) * lx[:, None]
+                  + np.repeat(step_y[rows], n, axis=0) * ly[:, None])
+        w0, w1 = values[:, 0], values[:, 1]
+        inside = (w0 >= -1e-9) & (w1 >= -1e-9) & (w0 + w1 <= 1 + 1e-9)
         if not inside.any():
             continue
-        tri, w0, w1, w2 = tri[inside], w0[inside], w1[inside], w2[inside]
-        z = w0 * depth[tri, 0] + w1 * depth[tri, 1] + w2 * depth[tri, 2]
-        _merge(zbuf, image, y[inside] * size + x[inside], z, tri, shade)
+        owner = np.repeat(todo[rows], n)[inside]
+        pixel = (np.repeat(y0[todo[rows]], n) + ly)[inside] * size + (np.repeat(x0[todo[rows]], n) + lx)[inside]
+        _merge(zbuf, image, pixel, values[inside, 2], owner, shade)
 
 
 def _merge(zbuf: np.ndarray, image: np.ndarray, pixel: np.ndarray, z: np.ndarray, tri: np.ndarray,
