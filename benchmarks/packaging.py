@@ -10,7 +10,8 @@ packaging/build.py, reused when up to date). Writes benchmarks/results/packaging
 * warm start: the median of five further launches;
 * first search: a new process searching the indexed sample folder, which loads the
   encoder's weights and the index (cold and warm as above);
-* window: with the GUI bundled, seconds until the main window is shown (offscreen).
+* window: with the GUI bundled, seconds from the process's start until the main window
+  is shown (offscreen), cold cache.
 """
 
 from __future__ import annotations
