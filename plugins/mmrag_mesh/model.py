@@ -215,7 +215,13 @@ def _face_colors(geometry: object, rows: np.ndarray, chosen: np.ndarray) -> np.n
         if kind == "face":
             return np.asarray(visual.face_colors)[rows, :3].astype(np.uint8)  # type: ignore[union-attr]
         if kind == "texture":
-            main = np.asarray(visual.material.main_color)[:3].astype(np.uint8)  # type: ignore[union-attr]
+            material = visual.material  # type: ignore[union-attr]
+            textured = any(getattr(material, a, None) is not None for a in ("image", "baseColorTexture"))
+            if textured and getattr(visual, "uv", None) is not None:
+                # The texture's colour under each vertex (trimesh samples it at the UVs).
+                vertex = np.asarray(visual.to_color().vertex_colors)[:, :3].astype(np.float64)  # type: ignore[union-attr]
+                return vertex[chosen].mean(axis=1).astype(np.uint8)
+            main = np.asarray(material.main_color)[:3].astype(np.uint8)
             return np.tile(main, (len(chosen), 1))
     except Exception:  # odd visuals never stop the render; fall back to grey
         return grey

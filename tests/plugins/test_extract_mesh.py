@@ -114,6 +114,27 @@ def test_views_show_the_shape_from_different_sides(tmp_path: Path, media_ctx: Ex
     assert views["front"].meta["image"] != views["top"].meta["image"]
 
 
+def test_colours_come_from_the_file(tmp_path: Path, media_ctx: ExtractContext) -> None:
+    # A texture (sampled at the UVs), a material's base colour and no colour at all.
+    textured = trimesh.creation.box()
+    texture = Image.new("RGB", (8, 8), (200, 30, 30))
+    textured.visual = trimesh.visual.TextureVisuals(uv=np.full((len(textured.vertices), 2), 0.5), image=texture)
+    textured.export(tmp_path / "red.glb")
+    chair_scene().export(tmp_path / "walnut.glb")
+    trimesh.creation.box().export(tmp_path / "plain.obj")
+
+    def mean_colour(name: str) -> np.ndarray:
+        view = next(i for i in extract(tmp_path / name, media_ctx) if i.meta.get("view") == "three-quarter")
+        with Image.open(view.meta["image"]) as image:
+            pixels = np.asarray(image.convert("RGB")).reshape(-1, 3).astype(int)
+        return pixels[pixels.min(axis=1) < 245].mean(axis=0)  # the model, not the white background
+
+    red, walnut, plain = mean_colour("red.glb"), mean_colour("walnut.glb"), mean_colour("plain.obj")
+    assert red[0] > 2 * red[1] and red[0] > 2 * red[2]
+    assert walnut[0] > walnut[1] > walnut[2]  # brown: more red than green than blue
+    assert abs(plain[0] - plain[2]) < 15  # grey
+
+
 def test_renderer_keeps_the_nearest_surface_and_shades_by_angle() -> None:
     # Two overlapping squares, the red one nearer the camera: red must win the overlap.
     square = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], dtype=float)
