@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -78,7 +79,8 @@ def test_frozen_app_indexes_and_searches_the_sample_folder(app: Path, tmp_path: 
     trimesh.creation.icosphere(subdivisions=2).export(sample / "globe.stl")  # native-free plugin, frozen
     library = ["--data-dir", str(tmp_path / "library")]
     indexed = run(app, *library, "index", str(sample)).stdout
-    assert "added" in indexed and "0 added" not in indexed
+    added = re.search(r"(\d+) added", indexed)
+    assert added and int(added.group(1)) >= 5, indexed  # notes, code, table, 3D model (the searches check which)
 
     def top(query: str) -> dict:
         hits = json.loads(run(app, *library, "search", query, "--json", "-k", "3").stdout)
