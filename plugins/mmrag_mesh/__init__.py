@@ -17,6 +17,7 @@ Outside a library (``ctx.media_dir`` is None) only the metadata item is produced
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -34,6 +35,8 @@ from .render import View, canonical_views, render
 from .summary import metadata_text, title
 
 MMRAG_HOOK_API = "1"
+
+log = logging.getLogger(__name__)
 
 #: Rendered view size in pixels (square); the shared contract caps thumbnails at 512.
 VIEW_SIZE = 320
@@ -117,7 +120,9 @@ class MeshExtractor(Extractor):
             if describe is not None:
                 try:
                     described = describe(image).strip()
-                except Exception:  # a failing describer leaves the metadata as the text
+                except Exception as exc:  # a failing describer leaves the metadata as the text
+                    log.warning("mmrag_image.describe failed on a view of %s: %s: %s", path.name,
+                                type(exc).__name__, exc)
                     described = ""
             view_text = f"{label}: {described}" if described else f"{label}\n{parts[0]}"
             if not ctx.fits(view_text):

@@ -219,6 +219,24 @@ def test_image_plugin_describes_the_views_when_installed(tmp_path: Path, media_c
     assert all(v.text.endswith("labels: barrel, drum") and "view of 3D model tank" in v.text for v in views)
 
 
+def test_a_failing_image_plugin_leaves_metadata_text_and_a_warning(tmp_path: Path, media_ctx: ExtractContext,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    # Seen in a frozen build that lacked the label files: the views must still be indexed.
+    import sys
+    import types
+
+    def describe(image: Image.Image) -> str:
+        raise FileNotFoundError("imagenet1k_clean_names.json")
+
+    monkeypatch.setitem(sys.modules, "mmrag_image", types.SimpleNamespace(describe=describe))
+    path = tmp_path / "tank.obj"
+    trimesh.creation.cylinder(radius=1, height=2).export(path)
+    views = [i for i in extract(path, media_ctx) if i.kind == "view"]
+    assert len(views) == 4 and all("3D model tank (OBJ file tank.obj)" in v.text for v in views)
+    assert "describe failed on a view of tank.obj: FileNotFoundError" in caplog.text
+
+
 def test_file_name_words() -> None:
     assert words("ChairLeg_02-final.v3") == ["Chair", "Leg", "02", "final", "v", "3"]
     assert words("HTTPServerRack") == ["HTTP", "Server", "Rack"]
