@@ -102,12 +102,15 @@ def build(force: bool = False, distpath: Path | None = None) -> Path:
     site = work / "site"
     start = time.perf_counter()
     install_site(site)
+    # `python -m` puts the working directory first on sys.path: run from the work folder,
+    # or the checkout's own mmrag_desktop/ and its editable-install egg-info would be
+    # frozen instead of the staged copy.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     has_gui = (site / "mmrag_desktop" / "gui").is_dir()
     shutil.rmtree(app, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
                     "--distpath", str(app.parent), "--workpath", str(work / "pyinstaller"),
-                    str(HERE / "mmrag.spec")], check=True, env=env, cwd=ROOT)
+                    str(HERE / "mmrag.spec")], check=True, env=env, cwd=work)  # not ROOT: see below
     desktop_integration(app, has_gui)
     stamp.write_text(key + "\n")
     seconds = time.perf_counter() - start

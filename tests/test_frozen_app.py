@@ -70,6 +70,22 @@ def test_frozen_app_starts_finds_its_plugins_and_models(app: Path) -> None:
 
 @pytest.mark.packaging
 @pytest.mark.timeout(1500)
+def test_frozen_app_without_its_metadata_falls_back_to_the_builtin_list(app: Path, tmp_path: Path) -> None:
+    # A copy (hard links: cheap) of the build whose dist-info is gone, as a broken
+    # packaging step would leave it: the plugins still load, from DEFAULT_PLUGINS.
+    broken = tmp_path / "broken"
+    shutil.copytree(app, broken, symlinks=True, copy_function=os.link)
+    (metadata_dir,) = (broken / "_internal").glob("mmrag_desktop-*.dist-info")
+    shutil.rmtree(metadata_dir)
+    done = run(broken, "plugins", "--json")
+    assert "lost its plugin metadata" in done.stderr
+    listing = {p["name"]: p for p in json.loads(done.stdout)}
+    for name, _module in DEFAULT_PLUGINS:
+        assert listing[name]["state"] == "enabled" and listing[name]["source"] == "built-in", listing[name]
+
+
+@pytest.mark.packaging
+@pytest.mark.timeout(1500)
 def test_frozen_app_indexes_and_searches_the_sample_folder(app: Path, tmp_path: Path) -> None:
     sample = tmp_path / "sample"
     shutil.copytree(ROOT / "mmrag_desktop" / "sample", sample)
