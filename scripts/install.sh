@@ -48,6 +48,12 @@ if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; 
   fi
 fi
 
+# The frozen desktop build (packaging/build.py, which the suite's `packaging` tests run)
+# needs objdump, from binutils.
+if [[ -n "$EXTRAS" ]] && command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
+  apt_install binutils
+fi
+
 if [[ ! -x .venv/bin/python ]]; then
   echo "Creating virtual environment in .venv"
   "$PYTHON" -m venv .venv
