@@ -48,6 +48,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("e5", "mmrag_e5"),
     ("onnx_encoder", "mmrag_onnx_encoder"),
     ("retrievers", "mmrag_retrievers"),
+    ("onnx_rerank", "mmrag_onnx_rerank"),
     ("mesh", "mmrag_mesh"),
 )
 
