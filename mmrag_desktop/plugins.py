@@ -48,6 +48,9 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("e5", "mmrag_e5"),
     ("onnx_encoder", "mmrag_onnx_encoder"),
     ("retrievers", "mmrag_retrievers"),
+    ("audio", "mmrag_audio"),
+    ("video", "mmrag_video"),
+    ("tts", "mmrag_tts"),
 )
 
 
