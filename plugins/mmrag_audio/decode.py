@@ -51,7 +51,7 @@ def clean_tags(*sources: Any) -> dict[str, str]:
         for key, value in (source or {}).items():
             name = str(key).lower()
             text = str(value).strip()
-            if name in TAG_KEYS and text and name not in tags:
+            if name in TAG_KEYS and text and text != "und" and name not in tags:
                 tags[name] = text[:300]
     return tags
 
