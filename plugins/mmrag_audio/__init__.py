@@ -30,6 +30,11 @@ from .decode import AudioInfo, open_container, pcm_windows, probe
 
 MMRAG_HOOK_API = "1"
 
+#: Wall seconds extraction may take per second of media: transcription runs several
+#: times faster than real time on 2 cores, so this leaves room for a busy machine while
+#: still stopping a decoder that hangs.
+SECONDS_PER_MEDIA_SECOND = 1.0
+
 #: Longest clip a query transcribes (a spoken question, not a recording to index).
 QUERY_MAX_S = 60.0
 
@@ -44,6 +49,17 @@ def speech_items(segments: Iterator[Segment]) -> Iterator[Item]:
         yield Item(text=segment.text, modality="audio", kind="segment",
                    locator=Locator(time_start=round(segment.start, 2), time_end=round(segment.end, 2)),
                    meta={"language": segment.language, "language_probability": segment.language_probability})
+
+
+def media_time_limit(path: Path, default: float) -> float:
+    """The indexer's per-file time limit, raised for long recordings (duration read from
+    the container header; no decoding)."""
+    try:
+        with open_container(path) as container:
+            duration = probe(container).duration
+    except Exception:  # unreadable: extraction will say why, within the default limit
+        return default
+    return max(default, (duration or 0.0) * SECONDS_PER_MEDIA_SECOND)
 
 
 def metadata_text(path: Path, info: AudioInfo, what: str = "Audio") -> str:
@@ -69,6 +85,9 @@ class AudioExtractor(Extractor):
 
     def media_type_for(self, path: Path) -> str:
         return _TYPES.get(path.suffix.lower(), self.media_type)
+
+    def time_limit(self, path: Path, default: float) -> float:
+        return media_time_limit(path, default)
 
     def extract(self, path: Path, ctx: ExtractContext) -> Iterator[Item]:
         if path.stat().st_size == 0:

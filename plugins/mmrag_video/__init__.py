@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from mmrag_audio import metadata_text, speech_items
+from mmrag_audio import media_time_limit, metadata_text, speech_items
 from mmrag_audio.asr import Transcriber
 from mmrag_audio.decode import open_container, pcm_windows, probe
 from mmrag_desktop import hookimpl
@@ -75,6 +75,9 @@ class VideoExtractor(Extractor):
 
     def media_type_for(self, path: Path) -> str:
         return _TYPES.get(path.suffix.lower(), self.media_type)
+
+    def time_limit(self, path: Path, default: float) -> float:
+        return media_time_limit(path, default)
 
     def extract(self, path: Path, ctx: ExtractContext) -> Iterator[Item]:
         if path.stat().st_size == 0:

@@ -157,3 +157,15 @@ def test_voice_query_with_a_broken_file_says_why(tmp_path: Path) -> None:
         transcribe_query(path)
     silent = write_audio(tmp_path / "silent.wav", [np.zeros(SAMPLE_RATE, dtype=np.float32)])
     assert transcribe_query(silent) == ""
+
+
+def test_long_recordings_get_a_longer_time_limit(tmp_path: Path) -> None:
+    # The indexer's 300 s per-file limit would fail a one-hour meeting that transcribes
+    # at 5x real time; the limit grows with the duration read from the header.
+    path = write_audio(tmp_path / "long.flac", [silence(400.0)])
+    assert AudioExtractor().time_limit(path, 300.0) == pytest.approx(400.0, abs=1.0)
+    short = write_audio(tmp_path / "short.wav", [silence(2.0)])
+    assert AudioExtractor().time_limit(short, 300.0) == 300.0
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"nope")
+    assert AudioExtractor().time_limit(broken, 300.0) == 300.0
