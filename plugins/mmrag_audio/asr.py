@@ -1,11 +1,15 @@
 """Speech → timed transcript: Silero VAD finds the speech, Whisper (faster-whisper on
 CTranslate2, int8 on CPU) transcribes each stretch of it.
 
-Why VAD first: Whisper pads every call to 30 s, so transcribing only the speech (and
-skipping silence and music) is where most of the speed comes from, and the VAD's
-boundaries give each segment its time range. Speech regions closer than
-:data:`JOIN_GAP_S` are joined into one segment of at most :data:`MAX_SEGMENT_S`, so a
-segment holds a few sentences: enough context to be found by a paraphrase.
+Why VAD first: Whisper's encoder always reads 30 s of audio, so the speech of a window
+is cut out and packed end to end (faster-whisper's ``collect_chunks``) before
+transcription: silence and music cost nothing, and a recording of short sentences costs
+one encoder pass per 30 s of *speech* rather than one per sentence (measured 2.5× →
+see benchmarks/results/speech.md). Whisper's segment times are mapped back to the
+original timeline (``restore_speech_timestamps``), then snapped to the VAD region they
+fall in. Segments closer than :data:`JOIN_GAP_S` are joined into one item of at most
+:data:`MAX_SEGMENT_S`, so an item holds a few sentences: enough context to be found by
+a paraphrase.
 
 Language: detected once per file on its first speech segment (most recordings are in
 one language) unless ``MMRAG_ASR_LANGUAGE`` names one (e.g. ``zh``). Chinese is
@@ -18,7 +22,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -109,22 +113,39 @@ class Transcriber:
         self.probability = 1.0 if self.language else 0.0
         self.model_id = model_id
 
-    def transcribe(self, audio: np.ndarray, offset: float = 0.0) -> Segment | None:
-        """Transcribe one stretch of speech (≤ 30 s) starting at ``offset`` seconds."""
+    def transcribe(self, audio: np.ndarray, offset: float = 0.0,
+                   regions: list[tuple[int, int]] | None = None) -> list[Segment]:
+        """Transcribe the speech ``regions`` (sample ranges; all of ``audio`` when None)
+        of a stretch of audio that starts at ``offset`` seconds."""
+        from faster_whisper.transcribe import restore_speech_timestamps
+        from faster_whisper.vad import collect_chunks
+
+        if regions is None:
+            regions = [(0, audio.size)]
+        chunks = [{"start": start, "end": end} for start, end in regions]
+        (speech,), _meta = collect_chunks(audio, chunks, SAMPLE_RATE)
+        if speech.size < SAMPLE_RATE // 10:
+            return []
         model = whisper(self.model_id)
         with _CALL_LOCK:
             if self.language is None:
-                language, probability, _all = model.detect_language(audio)
+                language, probability, _all = model.detect_language(speech[: 30 * SAMPLE_RATE])
                 self.language, self.probability = language, float(probability)
             parts, _info = model.transcribe(
-                audio, language=self.language, beam_size=1, temperature=0.0, vad_filter=False,
-                condition_on_previous_text=False, initial_prompt=PROMPTS.get(self.language),
-                without_timestamps=True)
-            text = " ".join(part.text.strip() for part in parts if part.text.strip())
-        text = _drop_echoed_prompt(text, self.language)
-        if not text:
-            return None
-        return Segment(offset, offset + audio.size / SAMPLE_RATE, text, self.language, round(self.probability, 3))
+                speech, language=self.language, beam_size=1, temperature=0.0, vad_filter=False,
+                condition_on_previous_text=False, initial_prompt=PROMPTS.get(self.language))
+            timed = [(p.start, p.end, p.text.strip()) for p in restore_speech_timestamps(parts, chunks, SAMPLE_RATE)]
+        segments: list[Segment] = []
+        for start, end, text in timed:
+            text = _drop_echoed_prompt(text, self.language)
+            if not text:
+                continue
+            start, end = _snap(start, end, regions)
+            if segments and start - segments[-1].end < JOIN_GAP_S and end - segments[-1].start <= MAX_SEGMENT_S:
+                last = segments.pop()
+                start, text = last.start, f"{last.text} {text}"
+            segments.append(Segment(start, end, text, self.language, round(self.probability, 3)))
+        return [replace(seg, start=round(offset + seg.start, 2), end=round(offset + seg.end, 2)) for seg in segments]
 
     def segments(self, windows: Iterable[tuple[float, np.ndarray]],
                  cancelled: Callable[[], bool] = lambda: False) -> Iterator[Segment]:
@@ -147,12 +168,8 @@ class Transcriber:
                 if audio.size - last < JOIN_GAP_S * SAMPLE_RATE and last - first < MAX_SEGMENT_S * SAMPLE_RATE:
                     regions.pop()
                     carry, carry_start = audio[first:], window_start + first / SAMPLE_RATE
-            for first, last in regions:
-                if cancelled():
-                    return
-                segment = self.transcribe(audio[first:last], window_start + first / SAMPLE_RATE)
-                if segment is not None:
-                    yield segment
+            if regions and not cancelled():
+                yield from self.transcribe(audio, window_start, regions)
 
 
 def _with_last(windows: Iterable[tuple[float, np.ndarray]]) -> Iterator[tuple[tuple[float, bool], np.ndarray]]:
@@ -166,6 +183,17 @@ def _with_last(windows: Iterable[tuple[float, np.ndarray]]) -> Iterator[tuple[tu
         yield (current[0], False), current[1]
         current = following
     yield (current[0], True), current[1]
+
+
+def _snap(start: float, end: float, regions: list[tuple[int, int]]) -> tuple[float, float]:
+    """Whisper's times (seconds) clamped to the VAD region they fall in: the VAD knows
+    where speech starts and ends better than the decoder's 20 ms timestamp tokens after
+    the packed audio was mapped back."""
+    middle = (start + end) / 2 * SAMPLE_RATE
+    for first, last in regions:
+        if first <= middle <= last:
+            return max(start, first / SAMPLE_RATE), min(end, last / SAMPLE_RATE)
+    return start, end
 
 
 def _drop_echoed_prompt(text: str, language: str | None) -> str:
