@@ -1,7 +1,7 @@
 """Keyframes at scene changes, found cheaply and bounded.
 
 Frames are decoded in order (FFmpeg's own threads), but only a few per second are
-looked at (:data:`SAMPLE_FPS`), each shrunk to a 32×18 grey thumbnail. A sampled frame
+looked at (:data:`SAMPLE_FPS`), each shrunk to a 32×18 colour thumbnail. A sampled frame
 whose thumbnail differs from the last keyframe's by more than :data:`CUT_THRESHOLD`
 (mean absolute difference of 0–1 intensities) starts a new scene. A shot that never
 cuts still gets a keyframe every :data:`MAX_SCENE_S` seconds. Cuts closer than
@@ -38,7 +38,8 @@ class Keyframe:
 
 
 def _signature(frame: Any) -> np.ndarray:
-    small = frame.reformat(width=32, height=18, format="gray")
+    # Colour, not grey: two scenes of equal brightness but different colour are a cut.
+    small = frame.reformat(width=32, height=18, format="rgb24")
     return small.to_ndarray().astype(np.float32) / 255.0
 
 
