@@ -93,7 +93,10 @@ class VideoExtractor(Extractor):
             info = probe(container)
             video = container.streams.video[0] if container.streams.video else None
             size = f"{video.codec_context.width}×{video.codec_context.height}" if video is not None else None
-            frames = list(keyframes(container, on_error=problems.append)) if video is not None else []
+            # Each keyframe is written out and described as it comes; only the small
+            # items are kept (600 renditions held as pictures would be ~260 MB).
+            frames = (list(self._keyframe_items(path, keyframes(container, on_error=problems.append),
+                                                info.duration, ctx)) if video is not None else [])
         has_audio = False
         segments: list[Item] = []
         with open_container(path) as container:
@@ -110,34 +113,50 @@ class VideoExtractor(Extractor):
         text = metadata_text(path, info, "Video") + (f"; {size}" if size else "")
         yield Item(text=text, modality="video", kind="metadata",
                    locator=Locator(time_start=0.0, time_end=info.duration), meta=meta)
-        yield from self._keyframe_items(path, frames, info.duration, ctx)
+        yield from frames
         yield from segments
 
-    def _keyframe_items(self, path: Path, frames: list[Keyframe], duration: float | None,
+    def _keyframe_items(self, path: Path, frames: Iterator[Keyframe], duration: float | None,
                         ctx: ExtractContext) -> Iterator[Item]:
-        describe = _describer() if frames else None
-        key = fingerprint(path) if frames and ctx.media_dir is not None else ""
-        for index, frame in enumerate(frames):
-            end = frames[index + 1].time if index + 1 < len(frames) else duration
-            meta: dict[str, Any] = {"time": frame.time}
-            if ctx.media_dir is not None:
-                target = Path(ctx.media_dir) / "video" / f"{key}-{int(frame.time * 1000):09d}.jpg"
-                if not target.exists():
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    partial = target.with_suffix(".part")
-                    frame.image.save(partial, "JPEG", quality=85)
-                    partial.replace(target)
-                meta["image"] = str(target.resolve())
-            text = ""
-            if describe is not None:
-                try:
-                    text = describe(frame.image)
-                except Exception as exc:  # the picture plugin failing must not lose the video
-                    log.warning("describing a keyframe of %s failed: %s", path.name, exc)
-            text = text or f"Video frame at {Locator(time_start=frame.time).describe()} of {path.stem}"
-            yield Item(text=text, modality="image", kind="keyframe",
-                       locator=Locator(time_start=frame.time, time_end=None if end is None else round(end, 2)),
-                       meta=meta)
+        """One item per keyframe; each runs until the next keyframe (the last one until
+        the end), so an item is held back until its successor is known."""
+        describe = _describer()
+        key = fingerprint(path) if ctx.media_dir is not None else ""
+        held: tuple[float, str, dict[str, Any]] | None = None
+        for frame in frames:
+            if held is not None:
+                yield _keyframe_item(*held, end=frame.time)
+            held = (frame.time, self._describe(path, frame, describe), self._cache(frame, key, ctx))
+        if held is not None:
+            yield _keyframe_item(*held, end=duration)
+
+    @staticmethod
+    def _cache(frame: Keyframe, key: str, ctx: ExtractContext) -> dict[str, Any]:
+        meta: dict[str, Any] = {"time": frame.time}
+        if ctx.media_dir is not None:
+            target = Path(ctx.media_dir) / "video" / f"{key}-{int(frame.time * 1000):09d}.jpg"
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial = target.with_suffix(".part")
+                frame.image.save(partial, "JPEG", quality=85)
+                partial.replace(target)
+            meta["image"] = str(target.resolve())
+        return meta
+
+    @staticmethod
+    def _describe(path: Path, frame: Keyframe, describe: Callable[[Any], str] | None) -> str:
+        text = ""
+        if describe is not None:
+            try:
+                text = describe(frame.image)
+            except Exception as exc:  # the picture plugin failing must not lose the video
+                log.warning("describing a keyframe of %s failed: %s", path.name, exc)
+        return text or f"Video frame at {Locator(time_start=frame.time).describe()} of {path.stem}"
+
+
+def _keyframe_item(time: float, text: str, meta: dict[str, Any], *, end: float | None) -> Item:
+    return Item(text=text, modality="image", kind="keyframe",
+                locator=Locator(time_start=time, time_end=None if end is None else round(end, 2)), meta=meta)
 
 
 @hookimpl
