@@ -132,18 +132,26 @@ def transcribe_query(path: Path | str, *, max_seconds: float = QUERY_MAX_S) -> s
 
 
 class AudioQueryTransform(QueryTransform):
-    """A query that carries a sound file searches with its transcript (the typed words,
-    if any, kept in front and in ``original``)."""
+    """A query that carries a recording (or a video: ``mmrag search --file clip.mp4``)
+    searches with what is said in it, the typed words (if any) kept in front and in
+    ``original``. A video without sound is left to other transforms."""
 
     name = "audio-transcript"
     priority = 10
 
     def transform(self, query: Query) -> Query:
-        if query.modality != "audio" or query.path is None:
+        if query.modality not in ("audio", "video") or query.path is None:
             return query
-        transcript = transcribe_query(query.path)
+        try:
+            transcript = transcribe_query(query.path)
+        except MMRagError:
+            if query.modality == "video":
+                return query
+            raise
         typed = (query.text or "").strip()
         text = " ".join(p for p in (typed, transcript) if p)
+        if not transcript and query.modality == "video":
+            return query
         return replace(query, text=text or None, original=query.original if query.original is not None else typed)
 
 

@@ -118,3 +118,15 @@ def test_damaged_video_is_refused_with_a_reason(tmp_path: Path, damage: str) -> 
         path.write_bytes(b"" if damage == "empty" else b"\x00\x00\x00\x18ftypmp42" + b"\x13" * 4000)
     with pytest.raises(ExtractionError, match=r"empty|damaged|not a readable|no video"):
         list(VideoExtractor().extract(path, ExtractContext()))
+
+
+@pytest.mark.slow
+def test_a_video_as_query_searches_with_its_speech(talk: Path, tmp_path: Path) -> None:
+    from mmrag_audio import AudioQueryTransform
+    from mmrag_desktop.records import Query
+
+    query = AudioQueryTransform().transform(Query(modality="video", path=talk))
+    assert query.text is not None and "sales" in query.text.lower() and query.modality == "video"
+    silent = write_video(tmp_path / "silent.mp4", [(slide("a", (9, 9, 9), (64, 48)), 1.0)])
+    unchanged = Query(modality="video", path=silent)
+    assert AudioQueryTransform().transform(unchanged) is unchanged
