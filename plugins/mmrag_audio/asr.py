@@ -6,10 +6,9 @@ is cut out and packed end to end (faster-whisper's ``collect_chunks``) before
 transcription: silence and music cost nothing, and a recording of short sentences costs
 one encoder pass per 30 s of *speech* rather than one per sentence (measured 2.5× →
 see benchmarks/results/speech.md). Whisper's segment times are mapped back to the
-original timeline (``restore_speech_timestamps``), then snapped to the VAD region they
-fall in. Segments closer than :data:`JOIN_GAP_S` are joined into one item of at most
-:data:`MAX_SEGMENT_S`, so an item holds a few sentences: enough context to be found by
-a paraphrase.
+original timeline (``restore_speech_timestamps``) word by word. Words closer than
+:data:`JOIN_GAP_S` form one segment of at most :data:`MAX_SEGMENT_S` (a few sentences:
+enough context to be found by a paraphrase), whose ends are snapped to the VAD region.
 
 Language: detected once per file on its first speech segment (most recordings are in
 one language) unless ``MMRAG_ASR_LANGUAGE`` names one (e.g. ``zh``). Chinese is
@@ -22,7 +21,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -133,19 +132,25 @@ class Transcriber:
                 self.language, self.probability = language, float(probability)
             parts, _info = model.transcribe(
                 speech, language=self.language, beam_size=1, temperature=0.0, vad_filter=False,
-                condition_on_previous_text=False, initial_prompt=PROMPTS.get(self.language))
-            timed = [(p.start, p.end, p.text.strip()) for p in restore_speech_timestamps(parts, chunks, SAMPLE_RATE)]
+                condition_on_previous_text=False, initial_prompt=PROMPTS.get(self.language), word_timestamps=True)
+            # Word times: Whisper happily writes one segment across two sentences that
+            # a long pause separated (adjacent once packed); the words say where to cut.
+            words = [(w.start, w.end, w.word) for part in restore_speech_timestamps(parts, chunks, SAMPLE_RATE)
+                     for w in (part.words or [])]
         segments: list[Segment] = []
-        for start, end, text in timed:
-            text = _drop_echoed_prompt(text, self.language)
-            if not text:
+        current: list[tuple[float, float, str]] = []
+        for word in [*words, None]:
+            if word is not None and (not current or (word[0] - current[-1][1] < JOIN_GAP_S
+                                                     and word[1] - current[0][0] <= MAX_SEGMENT_S)):
+                current.append(word)
                 continue
-            start, end = _snap(start, end, regions)
-            if segments and start - segments[-1].end < JOIN_GAP_S and end - segments[-1].start <= MAX_SEGMENT_S:
-                last = segments.pop()
-                start, text = last.start, f"{last.text} {text}"
-            segments.append(Segment(start, end, text, self.language, round(self.probability, 3)))
-        return [replace(seg, start=round(offset + seg.start, 2), end=round(offset + seg.end, 2)) for seg in segments]
+            text = _drop_echoed_prompt("".join(w[2] for w in current), self.language)
+            if text:
+                start, end = _snap(current[0][0], current[-1][1], regions)
+                segments.append(Segment(round(offset + start, 2), round(offset + end, 2), text, self.language,
+                                        round(self.probability, 3)))
+            current = [word] if word is not None else []
+        return segments
 
     def segments(self, windows: Iterable[tuple[float, np.ndarray]],
                  cancelled: Callable[[], bool] = lambda: False) -> Iterator[Segment]:

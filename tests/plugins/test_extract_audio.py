@@ -58,9 +58,10 @@ def test_speech_becomes_timed_transcript_segments(memo_items: list, media: dict[
     first, second = segments
     assert "budget" in first.text.lower() and "thursday" in first.text.lower()
     assert "tomato" in second.text.lower()
-    # VAD boundaries within a few tenths of a second of where the speech was placed.
+    # Within a few tenths of a second of where the speech was placed (the clip's end
+    # includes espeak-ng's trailing silence, hence the wider bound there).
     assert first.locator.time_start == pytest.approx(1.0, abs=0.4)
-    assert first.locator.time_end == pytest.approx(media["budget_end"], abs=0.5)
+    assert media["budget_end"] - 1.0 < first.locator.time_end <= media["budget_end"] + 0.3  # type: ignore[operator]
     assert second.locator.time_start == pytest.approx(media["plants_at"], abs=0.4)
 
 
