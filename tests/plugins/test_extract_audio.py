@@ -170,3 +170,16 @@ def test_long_recordings_get_a_longer_time_limit(tmp_path: Path) -> None:
     broken = tmp_path / "broken.mp3"
     broken.write_bytes(b"nope")
     assert AudioExtractor().time_limit(broken, 300.0) == 300.0
+
+
+def test_recording_without_a_microphone_says_so(tmp_path: Path) -> None:
+    # This build machine has no sound card, so only the refusals can be exercised here;
+    # with a microphone, record() returns a WAV that transcribe_query() reads.
+    from mmrag_audio.microphone import microphone_available, record
+
+    with pytest.raises(MMRagError, match="between 0 and 60"):
+        record(0)
+    if not microphone_available():
+        with pytest.raises(MMRagError, match="No microphone"):
+            record(1.0, tmp_path / "q.wav")
+        assert not (tmp_path / "q.wav").exists()
