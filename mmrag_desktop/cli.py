@@ -21,7 +21,7 @@ import click
 
 from . import __version__, cli_models, netguard
 from .errors import MMRagError
-from .records import Filters
+from .records import Filters, Query
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -147,7 +147,7 @@ def _parse_date(value: str | None) -> float | None:
 
 
 @cli.command()
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @click.option("-k", "k", default=10, show_default=True, help="Number of files to return.")
 @click.option("--json", "as_json", is_flag=True, help="JSON array, best first.")
 @click.option("--explain", is_flag=True, help="Show each retriever's rank and the fused score.")
@@ -157,12 +157,16 @@ def _parse_date(value: str | None) -> float | None:
 @click.option("--after", help="Only files modified on or after this date (YYYY-MM-DD).")
 @click.option("--before", help="Only files modified before this date (YYYY-MM-DD).")
 @click.option("--only", "retrievers", multiple=True, help="Use only these retrievers (bm25, dense).")
+@click.option("--audio", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Search with what is said in a recording (a voice query).")
 @click.pass_context
 def search(ctx: click.Context, query: tuple[str, ...], k: int, as_json: bool, explain: bool, types: tuple[str, ...],
            folders: tuple[Path, ...], modalities: tuple[str, ...], after: str | None, before: str | None,
-           retrievers: tuple[str, ...]) -> None:
+           retrievers: tuple[str, ...], audio: Path | None = None) -> None:
     """Search the library (hybrid BM25 + dense by default)."""
     text = " ".join(query)
+    if not text.strip() and audio is None:
+        raise click.UsageError("Give words to search for, or --audio FILE.")
     filters = Filters(
         folders=tuple(p.expanduser().resolve() for p in folders),
         file_types=tuple(t.lower().lstrip(".") for t in types),
@@ -171,7 +175,8 @@ def search(ctx: click.Context, query: tuple[str, ...], k: int, as_json: bool, ex
         modified_before=_parse_date(before),
     )
     with _open(ctx) as library:
-        hits = library.search(text, k=k, filters=filters, retrievers=retrievers or None)
+        asked = Query(text=text or None, modality="audio", path=audio.resolve(), original=text) if audio else text
+        hits = library.search(asked, k=k, filters=filters, retrievers=retrievers or None)
     if as_json:
         click.echo(json.dumps([h.to_json(explain) for h in hits], ensure_ascii=False, indent=2))
         return
@@ -360,6 +365,11 @@ def demo(ctx: click.Context) -> None:
                 where = hit.best.locator.describe()
                 click.echo(f"  {number}. {hit.path.name}" + (f" ({where})" if where else ""))
                 click.echo(f"     {hit.best.snippet[:160]}")
+
+
+from .cli_speech import speak as _speak  # noqa: E402  (after `cli` exists; its own module)
+
+cli.add_command(_speak)
 
 
 def main(argv: list[str] | None = None) -> None:

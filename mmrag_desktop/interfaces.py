@@ -68,6 +68,11 @@ class Extractor:
     def media_type_for(self, path: Path) -> str:
         return self.media_type
 
+    def time_limit(self, path: Path, default: float) -> float:
+        """Seconds the extraction of ``path`` may take: the library's limit, unless the
+        work grows with something the extractor can see cheaply (a recording's length)."""
+        return default
+
     def extract(self, path: Path, ctx: ExtractContext) -> Iterable[Item]:
         raise NotImplementedError
 

@@ -50,6 +50,9 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("retrievers", "mmrag_retrievers"),
     ("onnx_rerank", "mmrag_onnx_rerank"),
     ("mesh", "mmrag_mesh"),
+    ("audio", "mmrag_audio"),
+    ("video", "mmrag_video"),
+    ("tts", "mmrag_tts"),
 )
 
 

@@ -13,6 +13,9 @@ EXTRAS=""
 # System packages this project needs on Debian/Ubuntu. python3-venv provides ensurepip
 # for the system Python; the rest are added by the issues that need them.
 APT_PACKAGES=(python3-venv)
+# Speech: espeak-ng reads answers aloud (mmrag_tts) and makes the test speech;
+# PortAudio is what sounddevice plays through.
+APT_PACKAGES+=(espeak-ng libportaudio2)
 
 PYTHON="${PYTHON:-python3}"
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
@@ -43,9 +46,13 @@ apt_install() {
 
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
   # Only the system Python needs python3-venv; pyenv/conda builds bring their own ensurepip.
-  if ! "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1; then
-    apt_install "${APT_PACKAGES[@]}"
+  wanted=("${APT_PACKAGES[@]}")
+  if "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1; then
+    wanted=("${wanted[@]/python3-venv/}")
   fi
+  # Unquoted on purpose: drops the emptied python3-venv entry.
+  # shellcheck disable=SC2068
+  apt_install ${wanted[@]}
 fi
 
 # The frozen desktop build (packaging/build.py, which the suite's `packaging` tests run)

@@ -251,9 +251,10 @@ class Indexer:
 
         thread = threading.Thread(target=work, name=f"extract {path.name}", daemon=True)
         thread.start()
-        thread.join(self.config.extract_timeout_s)
+        limit = extractor.time_limit(path, self.config.extract_timeout_s)
+        thread.join(limit)
         if thread.is_alive():
-            raise ExtractionError(f"timed out after {self.config.extract_timeout_s:g} s")
+            raise ExtractionError(f"timed out after {limit:g} s")
         if "error" in outcome:
             raise outcome["error"]  # type: ignore[misc]
         return outcome["items"]  # type: ignore[return-value]
