@@ -48,6 +48,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("e5", "mmrag_e5"),
     ("onnx_encoder", "mmrag_onnx_encoder"),
     ("retrievers", "mmrag_retrievers"),
+    ("image", "mmrag_image"),
 )
 
 

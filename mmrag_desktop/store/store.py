@@ -338,25 +338,27 @@ class Store:
         return next(s for s in self.spaces() if s.id == space_id)
 
     def items_to_embed(self, space: Space, limit: int, after_id: int = 0) -> list[StoredItem]:
-        """Items of the space's modalities with no vector there yet (and not declined)."""
+        """Items of the space's modalities with no vector there yet (and not declined).
+        A space that embeds text also gets the text of items of other modalities (a
+        picture's labels and OCR text, a recording's transcript)."""
         marks = ",".join("?" * len(space.modalities))
         rows = self._query(
             f"SELECT {_ITEM_COLUMNS} FROM items i JOIN files f ON f.id = i.file_id "
-            f"WHERE i.id > ? AND i.modality IN ({marks}) "
+            f"WHERE i.id > ? AND (i.modality IN ({marks}) OR (? AND i.text != '')) "
             f"AND NOT EXISTS (SELECT 1 FROM {space.table} v WHERE v.item_id = i.id) "
             "AND NOT EXISTS (SELECT 1 FROM vectorless n WHERE n.item_id = i.id AND n.space_id = ?) "
             "ORDER BY i.id LIMIT ?",
-            (after_id, *space.modalities, space.id, limit),
+            (after_id, *space.modalities, "text" in space.modalities, space.id, limit),
         )
         return [_stored_item(r) for r in rows]
 
     def count_to_embed(self, space: Space) -> int:
         marks = ",".join("?" * len(space.modalities))
         return int(self._query(
-            f"SELECT count(*) FROM items i WHERE i.modality IN ({marks}) "
+            f"SELECT count(*) FROM items i WHERE (i.modality IN ({marks}) OR (? AND i.text != '')) "
             f"AND NOT EXISTS (SELECT 1 FROM {space.table} v WHERE v.item_id = i.id) "
             "AND NOT EXISTS (SELECT 1 FROM vectorless n WHERE n.item_id = i.id AND n.space_id = ?)",
-            (*space.modalities, space.id),
+            (*space.modalities, "text" in space.modalities, space.id),
         )[0][0])
 
     def add_vectors(self, space: Space, item_ids: Sequence[int], vectors: np.ndarray, declined: Sequence[int] = ()) -> None:

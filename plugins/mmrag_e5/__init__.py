@@ -56,7 +56,8 @@ class E5SmallEncoder(Encoder):
             return self._model
 
     def accepts(self, item: Item) -> bool:
-        return item.modality == "text" and bool(item.text.strip())
+        # Any item with text: a picture's labels and OCR text are embedded as text too.
+        return bool(item.text.strip())
 
     def embed_items(self, items: Sequence[Item]) -> np.ndarray:
         if not items:

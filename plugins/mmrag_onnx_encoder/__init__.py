@@ -111,7 +111,8 @@ class OnnxTextEncoder(Encoder):
         return output
 
     def accepts(self, item: Item) -> bool:
-        return item.modality == "text" and bool(item.text.strip())
+        # Any item with text: a picture's labels and OCR text are embedded as text too.
+        return bool(item.text.strip())
 
     def embed_items(self, items: Sequence[Item]) -> np.ndarray:
         self._load()
