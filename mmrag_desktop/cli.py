@@ -147,7 +147,11 @@ def _parse_date(value: str | None) -> float | None:
 
 
 @cli.command()
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
+@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Search with a picture (labels, text in it, and what it looks like).")
+@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="More like this file (any type the library can index).")
 @click.option("-k", "k", default=10, show_default=True, help="Number of files to return.")
 @click.option("--json", "as_json", is_flag=True, help="JSON array, best first.")
 @click.option("--explain", is_flag=True, help="Show each retriever's rank and the fused score.")
@@ -158,11 +162,17 @@ def _parse_date(value: str | None) -> float | None:
 @click.option("--before", help="Only files modified before this date (YYYY-MM-DD).")
 @click.option("--only", "retrievers", multiple=True, help="Use only these retrievers (bm25, dense).")
 @click.pass_context
-def search(ctx: click.Context, query: tuple[str, ...], k: int, as_json: bool, explain: bool, types: tuple[str, ...],
-           folders: tuple[Path, ...], modalities: tuple[str, ...], after: str | None, before: str | None,
-           retrievers: tuple[str, ...]) -> None:
-    """Search the library (hybrid BM25 + dense by default)."""
+def search(ctx: click.Context, query: tuple[str, ...], image: Path | None, file_: Path | None, k: int, as_json: bool,
+           explain: bool, types: tuple[str, ...], folders: tuple[Path, ...], modalities: tuple[str, ...],
+           after: str | None, before: str | None, retrievers: tuple[str, ...]) -> None:
+    """Search the library (hybrid BM25 + dense by default) with words, a picture
+    (--image) or any file (--file), or words and a file together."""
     text = " ".join(query)
+    if image and file_:
+        raise click.UsageError("Give --image or --file, not both.")
+    attach = image or file_
+    if not text.strip() and attach is None:
+        raise click.UsageError("Give words to search for, --image FILE or --file FILE.")
     filters = Filters(
         folders=tuple(p.expanduser().resolve() for p in folders),
         file_types=tuple(t.lower().lstrip(".") for t in types),
@@ -171,7 +181,8 @@ def search(ctx: click.Context, query: tuple[str, ...], k: int, as_json: bool, ex
         modified_before=_parse_date(before),
     )
     with _open(ctx) as library:
-        hits = library.search(text, k=k, filters=filters, retrievers=retrievers or None)
+        query = library.file_query(attach, text, "image" if attach == image else None) if attach else text
+        hits = library.search(query, k=k, filters=filters, retrievers=retrievers or None)
     if as_json:
         click.echo(json.dumps([h.to_json(explain) for h in hits], ensure_ascii=False, indent=2))
         return

@@ -150,6 +150,10 @@ class ItemHit:
     snippet: str
     text: str
     ranks: Mapping[str, int] = field(default_factory=dict)
+    #: The item's extractor meta (e.g. ``image``: the thumbnail a GUI shows).
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    #: Ids of near-identical items a reranker folded into this hit (e.g. copies of a photo).
+    duplicates: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,8 @@ class FileHit:
     modality: str
     media_type: str
     items: tuple[ItemHit, ...]
+    #: Other files whose near-identical items were folded into this hit, shown as a group.
+    duplicates: tuple[Path, ...] = ()
 
     @property
     def best(self) -> ItemHit:
@@ -182,11 +188,17 @@ class FileHit:
                     "kind": hit.kind,
                     "locator": hit.locator.to_dict(),
                     "snippet": hit.snippet,
+                    **({"image": hit.meta["image"]} if hit.meta.get("image") else {}),
                     **({"ranks": dict(hit.ranks)} if explain else {}),
                 }
                 for hit in self.items
             ],
         }
+        image = next((hit.meta["image"] for hit in self.items if hit.meta.get("image")), None)
+        if image:
+            data["image"] = image
+        if self.duplicates:
+            data["duplicates"] = [str(p) for p in self.duplicates]
         if explain:
             data["ranks"] = dict(best.ranks)
         return data

@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image
@@ -40,6 +41,9 @@ __all__ = ["VISUAL_KINDS", "analyse", "describe", "open_picture"]
 
 #: Item kinds whose ``meta["image"]`` the image encoder embeds.
 VISUAL_KINDS = frozenset({"image", "keyframe", "view", "scanned-page", "frame"})
+
+#: Least probability for a label to become words of a picture query.
+QUERY_LABEL_MIN = 0.3
 
 VISION = Vision()
 OCR = Ocr()
@@ -156,7 +160,7 @@ class ImageExtractor(Extractor):
     version = "1"
     max_bytes = 200 * 1024 * 1024
 
-    _TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".png": "image/png",
+    _TYPES: ClassVar[dict[str, str]] = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".png": "image/png",
               ".webp": "image/webp", ".gif": "image/gif", ".bmp": "image/bmp", ".tif": "image/tiff",
               ".tiff": "image/tiff", ".heic": "image/heic", ".heif": "image/heif"}
 
@@ -227,7 +231,9 @@ class ImageQueryTransform(QueryTransform):
             return query
         picture = pic.open_picture(Path(query.path).read_bytes())
         result = analyse(picture.image)
-        labels = "; ".join(label.name for label in result.labels[:3])
+        # Only confident labels: on a screenshot or a document the classifier's guesses
+        # ("nematode", "website") are noise that matches other documents' guesses.
+        labels = "; ".join(label.name for label in result.labels[:3] if label.probability >= QUERY_LABEL_MIN)
         derived = " ".join([labels, *(line.text for line in result.lines)])
         typed = query.original if query.original is not None else (query.text or "")
         return replace(query, text=f"{typed} {derived}".strip(), original=typed)
@@ -247,6 +253,13 @@ def register_extractors(register: Callable[[Extractor], None]) -> None:
 @hookimpl
 def register_encoders(register: Callable[[Encoder], None]) -> None:
     register(ImageFeatureEncoder())
+
+
+@hookimpl
+def register_rerankers(register: Callable[[object], None]) -> None:
+    from .dedupe import NearDuplicateFolder
+
+    register(NearDuplicateFolder())
 
 
 @hookimpl

@@ -55,7 +55,7 @@ def open_picture(source: Path | bytes) -> Picture:
     except Image.DecompressionBombError as exc:
         raise ExtractionError(f"image is too large to decode safely ({exc})") from None
     except OSError as exc:
-        raise ExtractionError(f"cannot open the image ({exc})") from None
+        raise ExtractionError(f"cannot open the image: damaged or truncated ({exc})") from None
     with image:
         width, height = image.size
         fmt = image.format or "?"
