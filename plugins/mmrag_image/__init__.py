@@ -17,6 +17,7 @@ Other plugins call :func:`describe` for their own visual material (video, 3D).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +42,10 @@ __all__ = ["VISUAL_KINDS", "analyse", "describe", "open_picture"]
 
 #: Item kinds whose ``meta["image"]`` the image encoder embeds.
 VISUAL_KINDS = frozenset({"image", "keyframe", "view", "scanned-page", "frame"})
+
+#: Plugin settings. ``ocr``: read text in pictures (environment MMRAG_IMAGE_OCR=0 turns
+#: it off, e.g. to index a large photo collection faster).
+SETTINGS = {"ocr": os.environ.get("MMRAG_IMAGE_OCR", "1") != "0"}
 
 #: Least probability for a label to become words of a picture query.
 QUERY_LABEL_MIN = 0.3
@@ -68,17 +73,29 @@ class Analysis:
         return self.caption() + (f"\nText in the picture:\n{words}" if words else "")
 
 
-def analyse(image: Image.Image, *, ocr: bool = True) -> Analysis:
-    """Labels, features and (when the picture has text) OCR lines for one picture."""
+def analyse(image: Image.Image, *, ocr: bool = True,
+            sharper: Callable[[], Image.Image] | None = None) -> tuple[Analysis, float]:
+    """Labels, features and (when the picture has text) OCR lines for one picture.
+
+    ``sharper`` gives a higher-resolution copy for OCR when the cheap check found text
+    (pictures are decoded small first, which is all labels and thumbnails need). Returns
+    the analysis and the factor from OCR box pixels to ``image`` pixels.
+    """
     logits, features = VISION.run(preprocess(image)[None])
-    lines = OCR.read(image) if ocr and OCR.has_text(image) else []
-    return Analysis(tuple(top_labels(logits[0])), features[0], tuple(lines))
+    lines: list[TextLine] = []
+    factor = 1.0
+    if ocr and SETTINGS["ocr"] and OCR.has_text(image):
+        source = sharper() if sharper is not None else image
+        factor = image.width / source.width if source.width else 1.0
+        lines = OCR.read(source)
+    return Analysis(tuple(top_labels(logits[0])), features[0], tuple(lines)), factor
 
 
 def describe(image: Image.Image) -> str:
     """The item text for a picture: labels, descriptions and OCR text (the contract
     other plugins rely on; keep this signature stable)."""
-    return analyse(image).text()
+    return analyse(image)[0].text()
+
 
 
 class _FeatureCache:
@@ -115,15 +132,16 @@ def _meta_text(picture: pic.Picture) -> str:
 
 
 def picture_items(picture: pic.Picture, key: str, ctx: ExtractContext, *, kind: str = "image",
-                  locator: Locator | None = None, ocr: bool = True) -> Iterator[Item]:
+                  locator: Locator | None = None, ocr: bool = True,
+                  sharper: Callable[[], Image.Image] | None = None) -> Iterator[Item]:
     """The items of one picture: a visual item (labels + text, thumbnail, features)
     and, when it holds text, the text in chunks located by their bounding boxes."""
-    result = analyse(picture.image, ocr=ocr)
+    result, factor = analyse(picture.image, ocr=ocr, sharper=sharper)
     thumbnail = pic.write_thumbnail(picture.image, ctx.media_dir, key)
     if thumbnail is not None:
         FEATURES.put(thumbnail, result.features)
     # Boxes are reported in pixels of the original picture.
-    scale = picture.width / picture.image.width if picture.image.width else 1.0
+    scale = factor * (picture.width / picture.image.width if picture.image.width else 1.0)
     meta = {
         "width": picture.width, "height": picture.height, "format": picture.format,
         "labels": [[label.name.split(", ")[0], round(label.probability, 3)] for label in result.labels],
@@ -173,8 +191,9 @@ class ImageExtractor(Extractor):
             from mmrag_desktop.interfaces import ExtractionError
 
             raise ExtractionError("the file is empty")
-        picture = pic.open_picture(data)
-        yield from picture_items(picture, pic.content_key(data), ctx)
+        picture = pic.open_picture(data, work_side=pic.FAST_SIDE)
+        yield from picture_items(picture, pic.content_key(data), ctx,
+                                 sharper=lambda: pic.open_picture(data).image)
 
 
 class ImageFeatureEncoder(Encoder):
@@ -230,7 +249,7 @@ class ImageQueryTransform(QueryTransform):
         if query.modality != "image" or query.path is None:
             return query
         picture = pic.open_picture(Path(query.path).read_bytes())
-        result = analyse(picture.image)
+        result, _ = analyse(picture.image)
         # Only confident labels: on a screenshot or a document the classifier's guesses
         # ("nematode", "website") are noise that matches other documents' guesses.
         labels = "; ".join(label.name for label in result.labels[:3] if label.probability >= QUERY_LABEL_MIN)

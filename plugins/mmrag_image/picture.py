@@ -25,6 +25,8 @@ from mmrag_desktop.interfaces import ExtractionError
 MAX_PIXELS = 40_000_000
 #: Pictures are worked on at most this large (longest side): enough for OCR of a page.
 WORK_SIDE = 2048
+#: Labels, features and thumbnails need no more than this (JPEGs decode 4-8x faster).
+FAST_SIDE = 1024
 THUMB_SIDE = 512
 
 try:  # HEIC/HEIF photos (iPhone) where pillow-heif is installed.
@@ -46,8 +48,9 @@ class Picture:
     exif: dict[str, Any] = field(default_factory=dict)
 
 
-def open_picture(source: Path | bytes) -> Picture:
-    """Decode a picture file (first frame of an animation) or raise ExtractionError."""
+def open_picture(source: Path | bytes, work_side: int = WORK_SIDE) -> Picture:
+    """Decode a picture file (first frame of an animation) or raise ExtractionError.
+    The result's longest side is at most ``work_side``."""
     try:
         image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except UnidentifiedImageError:
@@ -62,8 +65,10 @@ def open_picture(source: Path | bytes) -> Picture:
         frames = int(getattr(image, "n_frames", 1) or 1)
         if width <= 0 or height <= 0:
             raise ExtractionError("image has no pixels")
-        if fmt == "JPEG" and width * height > WORK_SIDE * WORK_SIDE:
-            image.draft("RGB", (WORK_SIDE, WORK_SIDE))
+        if fmt == "JPEG" and max(width, height) > work_side:
+            # DCT scaling to the smallest 1/2^n size whose longest side is still >= work_side.
+            ratio = work_side / max(width, height)
+            image.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))
         elif width * height > MAX_PIXELS:
             raise ExtractionError(
                 f"image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), over the "
@@ -79,8 +84,8 @@ def open_picture(source: Path | bytes) -> Picture:
         except (OSError, SyntaxError, ValueError) as exc:
             # Pillow's message for a cut-off or corrupt file ("image file is truncated", "broken data stream")
             raise ExtractionError(f"image data is damaged or truncated ({exc})") from None
-    if max(rgb.size) > WORK_SIDE:
-        rgb.thumbnail((WORK_SIDE, WORK_SIDE), Image.BILINEAR, reducing_gap=2.0)
+    if max(rgb.size) > work_side:
+        rgb.thumbnail((work_side, work_side), Image.BILINEAR, reducing_gap=2.0)
     return Picture(rgb, width, height, fmt, frames, exif)
 
 
