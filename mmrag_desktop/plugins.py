@@ -49,6 +49,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("onnx_encoder", "mmrag_onnx_encoder"),
     ("retrievers", "mmrag_retrievers"),
     ("image", "mmrag_image"),
+    ("clip", "mmrag_clip"),
 )
 
 

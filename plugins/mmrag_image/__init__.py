@@ -48,7 +48,7 @@ VISUAL_KINDS = frozenset({"image", "keyframe", "view", "scanned-page", "frame"})
 SETTINGS = {"ocr": os.environ.get("MMRAG_IMAGE_OCR", "1") != "0"}
 
 #: Least probability for a label to become words of a picture query.
-QUERY_LABEL_MIN = 0.3
+QUERY_LABEL_MIN = 0.6
 
 VISION = Vision()
 OCR = Ocr()
