@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 import mmrag_image
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError
@@ -21,15 +21,6 @@ from mmrag_image.pth import load_state_dict
 def _extractor(ext: str):  # type: ignore[no-untyped-def]
     found = [e for e in run_hook("register_extractors", mmrag_image) if ext in e.extensions]
     return max(found, key=lambda e: e.priority)
-
-
-def _text_picture(lines: list[str], size: tuple[int, int] = (900, 400)) -> Image.Image:
-    image = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=44)
-    for n, line in enumerate(lines):
-        draw.text((40, 40 + 70 * n), line, fill="black", font=font)
-    return image
 
 
 def _photo_like(seed: int = 0) -> Image.Image:
@@ -88,9 +79,9 @@ def test_picture_with_exif_thumbnail_and_labels(tmp_path: Path, media_ctx: Extra
     assert len(meta["phash"]) == 16 and meta["labels"]
 
 
-def test_text_in_a_picture_is_read_with_boxes(tmp_path: Path, media_ctx: ExtractContext) -> None:
+def test_text_in_a_picture_is_read_with_boxes(tmp_path: Path, media_ctx: ExtractContext, text_picture) -> None:
     path = tmp_path / "sign.png"
-    _text_picture(["Hardware Store Receipt", "Total 42 dollars"]).save(path)
+    text_picture(["Hardware Store Receipt", "Total 42 dollars"]).save(path)
     items = list(_extractor(".png").extract(path, media_ctx))
     visual = items[0]
     assert "Hardware" in visual.text and "Receipt" in visual.text
@@ -163,13 +154,13 @@ def test_perceptual_hash_matches_near_copies() -> None:
     assert pic.hamming(pic.phash(original), pic.phash(other)) > 12
 
 
-def test_describe_contract_for_other_plugins() -> None:
-    text = mmrag_image.describe(_text_picture(["Launch moved to May"]))
+def test_describe_contract_for_other_plugins(text_picture) -> None:
+    text = mmrag_image.describe(text_picture(["Launch moved to May"]))
     assert text.startswith("Picture of: ") and "Launch" in text
 
 
-def test_scanned_pdf_page_is_ocred_with_page_and_box(tmp_path: Path, media_ctx: ExtractContext) -> None:
-    scan = _text_picture(["Quarterly invoice from Contoso", "Amount due 1200"], size=(1240, 1754))
+def test_scanned_pdf_page_is_ocred_with_page_and_box(tmp_path: Path, media_ctx: ExtractContext, text_picture) -> None:
+    scan = text_picture(["Quarterly invoice from Contoso", "Amount due 1200"], size=(1240, 1754))
     path = tmp_path / "scan.pdf"
     scan.save(path, "PDF", resolution=150)
     items = list(_extractor(".pdf").extract(path, media_ctx))

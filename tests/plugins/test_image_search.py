@@ -13,20 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from mmrag_desktop.library import Library
 
 pytestmark = pytest.mark.slow
-
-
-def _text_picture(lines: list[str], size: tuple[int, int] = (900, 400)) -> Image.Image:
-    image = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=44)
-    for n, line in enumerate(lines):
-        draw.text((40, 40 + 70 * n), line, fill="black", font=font)
-    return image
 
 
 def _scene(seed: int) -> Image.Image:
@@ -41,13 +32,13 @@ def _scene(seed: int) -> Image.Image:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def corpus(tmp_path_factory: pytest.TempPathFactory, text_picture) -> Path:
     folder = tmp_path_factory.mktemp("pictures")
-    _text_picture(["Hardware Store Receipt", "Hammer and nails 17.50"]).save(folder / "IMG_0001.png")
+    text_picture(["Hardware Store Receipt", "Hammer and nails 17.50"]).save(folder / "IMG_0001.png")
     for seed in range(4):
         _scene(seed).save(folder / f"scene{seed}.jpg", quality=90)
     _scene(1).resize((360, 270)).save(folder / "scene1-copy.jpg", quality=60)  # a near-identical copy
-    scan = _text_picture(["Quarterly invoice from Contoso", "Amount due 1200"], size=(1240, 1754))
+    scan = text_picture(["Quarterly invoice from Contoso", "Amount due 1200"], size=(1240, 1754))
     scan.save(folder / "scan.pdf", "PDF", resolution=150)
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(300))
     Image.new("L", (10_000, 10_000), 255).save(folder / "huge.png", compress_level=1)
@@ -95,10 +86,11 @@ def test_failures_are_recorded_with_reasons(library: Library) -> None:
     assert "damaged" in problems["broken.jpg"] or "not an image" in problems["broken.jpg"]
 
 
-def test_cli_search_with_an_image_and_with_any_file(library: Library, corpus: Path, tmp_path: Path) -> None:
+def test_cli_search_with_an_image_and_with_any_file(library: Library, corpus: Path, tmp_path: Path,
+                                                   text_picture) -> None:
     base = [sys.executable, "-m", "mmrag_desktop", "--data-dir", str(library.data_dir), "search", "--json"]
     shot = tmp_path / "photo-of-receipt.png"
-    _text_picture(["Hardware Store Receipt"]).save(shot)
+    text_picture(["Hardware Store Receipt"]).save(shot)
     result = subprocess.run([*base, "--image", str(shot)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["path"].endswith("IMG_0001.png"), result.stdout[:3000]
