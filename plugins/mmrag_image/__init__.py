@@ -147,7 +147,7 @@ def picture_items(picture: pic.Picture, key: str, ctx: ExtractContext, *, kind: 
         "labels": [[label.name.split(", ")[0], round(label.probability, 3)] for label in result.labels],
         "phash": pic.phash(picture.image),
         **picture.exif,
-        **({"frames": picture.frames} if picture.frames > 1 else {}),
+        **({"animated": True} if picture.frames > 1 else {}),
         **({"image": thumbnail} if thumbnail else {}),
     }
     base = locator or Locator()

@@ -44,7 +44,7 @@ class Picture:
     width: int  # of the original
     height: int
     format: str
-    frames: int = 1
+    frames: int = 1  # 2 means "animated" (more than one frame; not counted)
     exif: dict[str, Any] = field(default_factory=dict)
 
 
@@ -62,7 +62,8 @@ def open_picture(source: Path | bytes, work_side: int = WORK_SIDE) -> Picture:
     with image:
         width, height = image.size
         fmt = image.format or "?"
-        frames = int(getattr(image, "n_frames", 1) or 1)
+        # is_animated looks for a second frame only; n_frames would parse every frame.
+        frames = 2 if getattr(image, "is_animated", False) else 1
         if width <= 0 or height <= 0:
             raise ExtractionError("image has no pixels")
         if fmt == "JPEG" and max(width, height) > work_side:

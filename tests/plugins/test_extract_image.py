@@ -105,7 +105,7 @@ def test_gif_first_frame_and_palette(tmp_path: Path, media_ctx: ExtractContext) 
     path = tmp_path / "anim.gif"
     frames[0].save(path, save_all=True, append_images=frames[1:])
     (item,) = list(_extractor(".gif").extract(path, media_ctx))
-    assert item.meta["frames"] == 3 and item.meta["format"] == "GIF"
+    assert item.meta["animated"] is True and item.meta["format"] == "GIF"
 
 
 @pytest.mark.parametrize("cut", [0.5, 20])
