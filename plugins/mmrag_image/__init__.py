@@ -177,6 +177,9 @@ class ImageExtractor(Extractor):
     media_type = "image/*"
     version = "1"
     max_bytes = 200 * 1024 * 1024
+    # Thread-safe (onnxruntime sessions are; OCR calls are serialised): the indexer may
+    # decode the next picture while this one is classified.
+    concurrent = True
 
     _TYPES: ClassVar[dict[str, str]] = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".png": "image/png",
               ".webp": "image/webp", ".gif": "image/gif", ".bmp": "image/bmp", ".tif": "image/tiff",
