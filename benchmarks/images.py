@@ -262,6 +262,38 @@ def run_speed() -> dict:
     return out
 
 
+def run_prefetch_ab(rounds: int = 3) -> dict:
+    """Index the camera JPEGs + small photos (OCR off, image space only) with the
+    indexer's prefetch on and off, alternating, so both see the same machine load."""
+    import shutil
+
+    import mmrag_image
+    from mmrag_desktop.config import Config
+    from mmrag_desktop.library import Library
+
+    source = build_speed_set()
+    rates: dict[str, list[float]] = {"prefetch on": [], "prefetch off": []}
+    mmrag_image.SETTINGS["ocr"] = False
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "pictures"
+        folder.mkdir()
+        for path in source.iterdir():
+            if path.name.startswith(("camera-", "small-")):
+                shutil.copy(path, folder / path.name)
+        count = len(list(folder.iterdir()))
+        for n in range(rounds):
+            for label, concurrent in (("prefetch on", True), ("prefetch off", False)):
+                mmrag_image.ImageExtractor.concurrent = concurrent
+                library = Library(Path(tmp) / f"lib-{n}-{concurrent}", config=Config(encoders=("efficientnet-lite0-features",)))
+                started = time.perf_counter()
+                library.index([folder])
+                rates[label].append(round(count / (time.perf_counter() - started), 2))
+                library.close()
+    mmrag_image.ImageExtractor.concurrent = True
+    mmrag_image.SETTINGS["ocr"] = True
+    return {"images": count, "images_per_s": rates}
+
+
 def write(results: dict) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "images.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), "utf-8")
@@ -276,6 +308,12 @@ def write(results: dict) -> None:
                   for k, v in speed.items() if isinstance(v, dict)]
         lines += ["", "CPU-seconds count both cores (onnxruntime uses two threads); on an idle 2-core machine "
                   "images/s is at most 2 / CPU-seconds per image."]
+        lines.append("")
+    prefetch = results.get("prefetch")
+    if prefetch:
+        lines += [f"## Overlapping files (indexer prefetch), {prefetch['images']} camera JPEGs + small photos, "
+                  "OCR off, image space only; rounds alternate", "", "| | images/s per round |", "|---|---|"]
+        lines += [f"| {k} | {', '.join(map(str, v))} |" for k, v in prefetch["images_per_s"].items()]
         lines.append("")
     quality = results.get("quality")
     if quality:
@@ -299,6 +337,7 @@ def main() -> None:
     results: dict = {"load_average": [round(x, 2) for x in os.getloadavg()]}
     if not args.quality:
         results["speed"] = run_speed()
+        results["prefetch"] = run_prefetch_ab()
     if not args.speed:
         results["quality"] = run_quality()
     write(results)

@@ -29,7 +29,8 @@ import numpy as np
 from PIL import Image
 
 from mmrag_desktop import hookimpl
-from mmrag_desktop.interfaces import Encoder, ExtractContext, Extractor, QueryTransform
+from mmrag_desktop.errors import MMRagError
+from mmrag_desktop.interfaces import Encoder, ExtractContext, ExtractionError, Extractor, QueryTransform
 from mmrag_desktop.records import Item, Locator, Query
 
 from . import picture as pic
@@ -191,8 +192,6 @@ class ImageExtractor(Extractor):
     def extract(self, path: Path, ctx: ExtractContext) -> Iterator[Item]:
         data = path.read_bytes()
         if not data:
-            from mmrag_desktop.interfaces import ExtractionError
-
             raise ExtractionError("the file is empty")
         picture = pic.open_picture(data, work_side=pic.FAST_SIDE)
         yield from picture_items(picture, pic.content_key(data), ctx,
@@ -237,9 +236,18 @@ class ImageFeatureEncoder(Encoder):
     def embed_query(self, query: Query) -> np.ndarray | None:
         if query.modality != "image" or query.path is None:
             return None
-        picture = pic.open_picture(Path(query.path).read_bytes())
+        picture = query_picture(Path(query.path))
         _, features = VISION.run(preprocess(picture.image)[None])
         return features[0]
+
+
+def query_picture(path: Path) -> pic.Picture:
+    """The picture attached to a query; a file that is no picture is the user's mistake
+    (a one-line error), not a plugin failure."""
+    try:
+        return pic.open_picture(path.read_bytes())
+    except (ExtractionError, OSError) as exc:
+        raise MMRagError(f"{path.name} cannot be read as a picture: {exc}") from None
 
 
 class ImageQueryTransform(QueryTransform):
@@ -251,7 +259,7 @@ class ImageQueryTransform(QueryTransform):
     def transform(self, query: Query) -> Query:
         if query.modality != "image" or query.path is None:
             return query
-        picture = pic.open_picture(Path(query.path).read_bytes())
+        picture = query_picture(Path(query.path))
         result, _ = analyse(picture.image)
         # Only confident labels: on a screenshot or a document the classifier's guesses
         # ("nematode", "website") are noise that matches other documents' guesses.

@@ -171,3 +171,13 @@ def test_scanned_pdf_page_is_ocred_with_page_and_box(tmp_path: Path, media_ctx: 
     assert ocr.locator.page == 1 and "Contoso" in ocr.text
     x, y, w, _h = ocr.locator.bbox  # PDF points: the page is 595 x 842
     assert 0 <= x < 100 and 0 <= y < 100 and 200 < w < 595
+
+
+def test_a_query_picture_that_is_no_picture_is_a_user_error(tmp_path: Path) -> None:
+    from mmrag_desktop.errors import MMRagError
+    from mmrag_desktop.records import Query
+
+    notes = tmp_path / "notes.png"
+    notes.write_text("not a picture")
+    with pytest.raises(MMRagError, match=r"notes.png cannot be read as a picture"):
+        mmrag_image.ImageQueryTransform().transform(Query(modality="image", path=notes))
