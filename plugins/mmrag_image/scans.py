@@ -39,7 +39,7 @@ class ScannedPdfExtractor(Extractor):
 
     def extract(self, path: Path, ctx: ExtractContext) -> Iterator[Item]:
         from . import picture as pic
-        from . import picture_items
+        from .extract import picture_items
 
         key = None
         for item in self._inner.extract(path, ctx):
