@@ -99,3 +99,12 @@ def test_cli_search_with_an_image_and_with_any_file(library: Library, corpus: Pa
     result = subprocess.run([*base, "--file", str(note)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["path"].endswith("scan.pdf")
+
+
+def test_text_space_embeds_the_text_of_picture_items(library: Library) -> None:
+    # The visual item (modality "image") is in the text space too, so a paraphrase
+    # with no word of the picture's own reaches it through the text encoder alone.
+    hits = library.search("a till slip from a shop selling tools", k=3, retrievers=["dense"])
+    assert hits[0].path.name == "IMG_0001.png"
+    visual = [item for item in hits[0].items if item.kind == "image"]
+    assert visual and "dense:multilingual-e5-small" in visual[0].ranks
