@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
+
+from mmrag_desktop.models import verify
+
+MODEL = "rapidocr-ppocrv4"
 
 #: Side of the downscaled copy the gate looks at (a multiple of 32, as the model needs).
 GATE_SIDE = 320
@@ -47,9 +50,12 @@ class Ocr:
                 import onnxruntime as ort
                 from rapidocr_onnxruntime import RapidOCR
 
+                # The three model files, checked against the catalog's sha256 before use.
+                det_model, rec_model, cls_model = verify(MODEL)
                 threads = self.threads or min(4, os.cpu_count() or 1)
-                self._engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
-                det_model = Path(__import__("rapidocr_onnxruntime").__file__).parent / "models" / "ch_PP-OCRv4_det_infer.onnx"
+                self._engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1,
+                                        det_model_path=str(det_model), rec_model_path=str(rec_model),
+                                        cls_model_path=str(cls_model))
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = threads
                 self._gate = ort.InferenceSession(str(det_model), options, providers=["CPUExecutionProvider"])
