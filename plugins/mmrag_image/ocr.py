@@ -8,6 +8,7 @@ to the full detection + recognition pass.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from PIL import Image
 from mmrag_desktop.models import verify
 
 MODEL = "rapidocr-ppocrv4"
+log = logging.getLogger(__name__)
 
 #: Side of the downscaled copy the gate looks at (a multiple of 32, as the model needs).
 GATE_SIDE = 320
@@ -41,6 +43,8 @@ class Ocr:
         self._engine: Any = None
         self._gate: Any = None
         self._lock = threading.Lock()
+        #: Why OCR cannot run on this machine ("" while it can).
+        self.unavailable = ""
         # RapidOCR keeps per-call state in its objects: one recognition at a time.
         self._call_lock = threading.Lock()
 
@@ -62,8 +66,17 @@ class Ocr:
             return self._engine, self._gate
 
     def has_text(self, image: Image.Image) -> bool:
-        """Cheap check: does the detection network see text on a small copy?"""
-        _engine, gate = self._load()
+        """Cheap check: does the detection network see text on a small copy? False when
+        OCR cannot run here (e.g. OpenCV's system libraries are missing): pictures are
+        then indexed without their text rather than not at all."""
+        if self.unavailable:
+            return False
+        try:
+            _engine, gate = self._load()
+        except ImportError as exc:
+            self.unavailable = f"OCR is unavailable: {exc}"
+            log.warning("%s; pictures are indexed without the text in them", self.unavailable)
+            return False
         rgb = image.convert("RGB")
         scale = GATE_SIDE / max(rgb.size)
         w, h = (max(32, round(rgb.width * scale / 32) * 32), max(32, round(rgb.height * scale / 32) * 32))

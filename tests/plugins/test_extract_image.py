@@ -181,3 +181,23 @@ def test_a_query_picture_that_is_no_picture_is_a_user_error(tmp_path: Path) -> N
     notes.write_text("not a picture")
     with pytest.raises(MMRagError, match=r"notes.png cannot be read as a picture"):
         mmrag_image.ImageQueryTransform().transform(Query(modality="image", path=notes))
+
+
+def test_pictures_are_indexed_without_text_when_ocr_cannot_load(
+        tmp_path: Path, media_ctx: ExtractContext, text_picture, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Simulates a machine without OpenCV's system libraries (libGL): importing it fails.
+    from mmrag_image import analysis
+    from mmrag_image.ocr import Ocr
+
+    broken = Ocr()
+
+    def no_opencv() -> None:
+        raise ImportError("libGL.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(broken, "_load", no_opencv)
+    monkeypatch.setattr(analysis, "OCR", broken)
+    path = tmp_path / "sign.png"
+    text_picture(["Hardware Store Receipt"]).save(path)
+    items = list(_extractor(".png").extract(path, media_ctx))
+    assert [i.kind for i in items] == ["image"] and "Receipt" not in items[0].text
+    assert "libGL" in broken.unavailable
