@@ -146,6 +146,16 @@ def _parse_date(value: str | None) -> float | None:
         raise click.BadParameter(f"{value!r} is not a date like 2024-05-31") from None
 
 
+def _parse_near(value: str | None) -> tuple[float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        lat, lon, km = (float(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not LAT,LON,KM like 48.86,2.35,10") from None
+    return lat, lon, km
+
+
 @cli.command()
 @click.argument("query", nargs=-1)
 @click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -161,10 +171,11 @@ def _parse_date(value: str | None) -> float | None:
 @click.option("--after", help="Only files modified on or after this date (YYYY-MM-DD).")
 @click.option("--before", help="Only files modified before this date (YYYY-MM-DD).")
 @click.option("--only", "retrievers", multiple=True, help="Use only these retrievers (bm25, dense).")
+@click.option("--near", help="Only items recorded within KM of a point (e.g. photos' GPS): LAT,LON,KM.")
 @click.pass_context
 def search(ctx: click.Context, query: tuple[str, ...], image: Path | None, file_: Path | None, k: int, as_json: bool,
            explain: bool, types: tuple[str, ...], folders: tuple[Path, ...], modalities: tuple[str, ...],
-           after: str | None, before: str | None, retrievers: tuple[str, ...]) -> None:
+           after: str | None, before: str | None, retrievers: tuple[str, ...], near: str | None) -> None:
     """Search the library (hybrid BM25 + dense by default) with words, a picture
     (--image) or any file (--file), or words and a file together."""
     text = " ".join(query)
@@ -179,6 +190,7 @@ def search(ctx: click.Context, query: tuple[str, ...], image: Path | None, file_
         modalities=modalities,
         modified_after=_parse_date(after),
         modified_before=_parse_date(before),
+        near=_parse_near(near),
     )
     with _open(ctx) as library:
         query = library.file_query(attach, text, "image" if attach == image else None) if attach else text

@@ -112,10 +112,13 @@ class Filters:
     modalities: tuple[str, ...] = ()
     modified_after: float | None = None  # unix time
     modified_before: float | None = None
+    #: (latitude, longitude, km): only items whose ``meta`` records ``lat``/``lon``
+    #: (decimal degrees, e.g. a photo's GPS position) within about ``km`` of the point.
+    near: tuple[float, float, float] | None = None
 
     def is_empty(self) -> bool:
         return not (self.folders or self.file_types or self.modalities) and (
-            self.modified_after is None and self.modified_before is None
+            self.modified_after is None and self.modified_before is None and self.near is None
         )
 
 

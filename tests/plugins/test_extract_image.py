@@ -201,3 +201,26 @@ def test_pictures_are_indexed_without_text_when_ocr_cannot_load(
     items = list(_extractor(".png").extract(path, media_ctx))
     assert [i.kind for i in items] == ["image"] and "Receipt" not in items[0].text
     assert "libGL" in broken.unavailable
+
+
+def test_gps_position_filters_search_without_place_names(tmp_path: Path) -> None:
+    from mmrag_desktop.config import Config
+    from mmrag_desktop.library import Library
+    from mmrag_desktop.records import Filters
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    places = {"paris.jpg": (48.8584, 2.2945), "tokyo.jpg": (35.6586, 139.7454), "versailles.jpg": (48.8049, 2.1204)}
+    for seed, (name, (lat, lon)) in enumerate(places.items()):  # different pictures: copies would be folded
+        exif = Image.Exif()
+        exif.get_ifd(0x8825).update({1: "N", 2: (int(lat), int(lat % 1 * 60), lat * 3600 % 60),
+                                     3: "E", 4: (int(lon), int(lon % 1 * 60), lon * 3600 % 60)})
+        _photo_like(10 + seed).save(photos / name, exif=exif)
+    with Library(tmp_path / "lib", config=Config(encoders=())) as library:
+        library.index([photos])
+        everywhere = {h.path.name for h in library.search("JPEG image", k=10)}
+        assert everywhere == {"paris.jpg", "tokyo.jpg", "versailles.jpg"}
+        near_paris = {h.path.name for h in library.search("JPEG image", k=10, filters=Filters(near=(48.86, 2.35, 20)))}
+        assert near_paris == {"paris.jpg", "versailles.jpg"}
+        centre = {h.path.name for h in library.search("JPEG image", k=10, filters=Filters(near=(48.86, 2.35, 5)))}
+        assert centre == {"paris.jpg"}
