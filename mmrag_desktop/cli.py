@@ -146,8 +146,22 @@ def _parse_date(value: str | None) -> float | None:
         raise click.BadParameter(f"{value!r} is not a date like 2024-05-31") from None
 
 
+def _parse_near(value: str | None) -> tuple[float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        lat, lon, km = (float(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not LAT,LON,KM like 48.86,2.35,10") from None
+    return lat, lon, km
+
+
 @cli.command()
 @click.argument("query", nargs=-1)
+@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Search with a picture (labels, text in it, and what it looks like).")
+@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="More like this file (any type the library can index).")
 @click.option("-k", "k", default=10, show_default=True, help="Number of files to return.")
 @click.option("--json", "as_json", is_flag=True, help="JSON array, best first.")
 @click.option("--explain", is_flag=True, help="Show each retriever's rank and the fused score.")
@@ -159,23 +173,34 @@ def _parse_date(value: str | None) -> float | None:
 @click.option("--only", "retrievers", multiple=True, help="Use only these retrievers (bm25, dense).")
 @click.option("--audio", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Search with what is said in a recording (a voice query).")
+@click.option("--near", help="Only items recorded within KM of a point (e.g. photos' GPS): LAT,LON,KM.")
 @click.pass_context
-def search(ctx: click.Context, query: tuple[str, ...], k: int, as_json: bool, explain: bool, types: tuple[str, ...],
-           folders: tuple[Path, ...], modalities: tuple[str, ...], after: str | None, before: str | None,
-           retrievers: tuple[str, ...], audio: Path | None = None) -> None:
-    """Search the library (hybrid BM25 + dense by default)."""
+def search(ctx: click.Context, query: tuple[str, ...], image: Path | None, file_: Path | None, k: int, as_json: bool,
+           explain: bool, types: tuple[str, ...], folders: tuple[Path, ...], modalities: tuple[str, ...],
+           after: str | None, before: str | None, retrievers: tuple[str, ...], audio: Path | None,
+           near: str | None) -> None:
+    """Search the library (hybrid BM25 + dense by default) with words, a picture
+    (--image), a recording (--audio) or any file (--file), or words and a file together."""
     text = " ".join(query)
-    if not text.strip() and audio is None:
-        raise click.UsageError("Give words to search for, or --audio FILE.")
+    given = [(flag, path) for flag, path in (("image", image), ("audio", audio), ("file", file_)) if path]
+    if len(given) > 1:
+        raise click.UsageError("Give only one of --image, --audio and --file.")
+    if not text.strip() and not given:
+        raise click.UsageError("Give words to search for, --image FILE, --audio FILE or --file FILE.")
     filters = Filters(
         folders=tuple(p.expanduser().resolve() for p in folders),
         file_types=tuple(t.lower().lstrip(".") for t in types),
         modalities=modalities,
         modified_after=_parse_date(after),
         modified_before=_parse_date(before),
+        near=_parse_near(near),
     )
     with _open(ctx) as library:
-        asked = Query(text=text or None, modality="audio", path=audio.resolve(), original=text) if audio else text
+        if given:
+            flag, attach = given[0]
+            asked: str | Query = library.file_query(attach, text, None if flag == "file" else flag)
+        else:
+            asked = text
         hits = library.search(asked, k=k, filters=filters, retrievers=retrievers or None)
     if as_json:
         click.echo(json.dumps([h.to_json(explain) for h in hits], ensure_ascii=False, indent=2))

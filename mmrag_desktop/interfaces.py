@@ -64,6 +64,10 @@ class Extractor:
     priority: ClassVar[int] = 0
     #: Files larger than this are skipped with a reason (None: the library default).
     max_bytes: ClassVar[int | None] = None
+    #: True if ``extract`` may run for the next file while this one is still being
+    #: extracted (the indexer then overlaps them: decoding one file while a model runs
+    #: on the other). Only for thread-safe extractors.
+    concurrent: ClassVar[bool] = False
 
     def media_type_for(self, path: Path) -> str:
         return self.media_type

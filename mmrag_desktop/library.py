@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from . import models
+from . import attachments, models
 from .config import Config
 from .errors import MMRagError
-from .interfaces import Encoder, Extractor, Generator, QueryTransform, Reranker, Retriever
+from .interfaces import Encoder, ExtractContext, Extractor, Generator, QueryTransform, Reranker, Retriever
 from .paths import default_data_dir
 from .pipeline.ingest import Indexer, IndexReport, ProgressCallback
 from .pipeline.retrieve import fuse, group_by_file, item_hits
@@ -182,15 +182,21 @@ class Library:
         ``dense``); ``weights`` overrides the configured fusion weights."""
         if isinstance(query, str):
             query = Query(text=query)
-        if query.modality == "text" and not (query.text or "").strip():
+        if query.modality == "text" and query.path is None and not (query.text or "").strip():
             return []
         for plugin, transform in self.transforms:
             if not self.plugins.is_enabled(plugin):
                 continue
             try:
                 query = transform.transform(query)
+            except MMRagError:
+                raise
             except Exception as exc:
                 self.plugins.disable(plugin, f"query transform {transform.name} raised {type(exc).__name__}: {exc}")
+        if query.path is not None and not (query.text or "").strip():
+            # No transform described the file: "more like this" searches with its own text.
+            own = attachments.own_text(self.extractors, Path(query.path), ExtractContext())
+            query = replace(query, text=own or None, original=query.original or "")
         filters = filters or Filters()
         depth = candidates or max(50, k * 10)
         active = [(plugin, retriever) for plugin, retriever in self.retrievers
@@ -233,6 +239,11 @@ class Library:
             hits = [replace(hit, score=1.0 / (self.config.rrf_k + rank))
                     for rank, hit in enumerate(reordered, start=1) if hit.item_id in items]
         return group_by_file(hits, items, k)
+
+    def file_query(self, path: Path | str, text: str | None = None, modality: str | None = None) -> Query:
+        """A query carrying a file (``mmrag search --image/--file``), in the modality of
+        the extractor that reads it unless ``modality`` is given."""
+        return attachments.file_query(self.extractors, path, text, modality)
 
     # SearchBackend: what retrievers may use.
 

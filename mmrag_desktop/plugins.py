@@ -53,6 +53,8 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("audio", "mmrag_audio"),
     ("video", "mmrag_video"),
     ("tts", "mmrag_tts"),
+    ("image", "mmrag_image"),
+    ("clip", "mmrag_clip"),
 )
 
 

@@ -112,10 +112,13 @@ class Filters:
     modalities: tuple[str, ...] = ()
     modified_after: float | None = None  # unix time
     modified_before: float | None = None
+    #: (latitude, longitude, km): only items whose ``meta`` records ``lat``/``lon``
+    #: (decimal degrees, e.g. a photo's GPS position) within about ``km`` of the point.
+    near: tuple[float, float, float] | None = None
 
     def is_empty(self) -> bool:
         return not (self.folders or self.file_types or self.modalities) and (
-            self.modified_after is None and self.modified_before is None
+            self.modified_after is None and self.modified_before is None and self.near is None
         )
 
 
@@ -150,6 +153,10 @@ class ItemHit:
     snippet: str
     text: str
     ranks: Mapping[str, int] = field(default_factory=dict)
+    #: The item's extractor meta (e.g. ``image``: the thumbnail a GUI shows).
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    #: Ids of near-identical items a reranker folded into this hit (e.g. copies of a photo).
+    duplicates: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,8 @@ class FileHit:
     modality: str
     media_type: str
     items: tuple[ItemHit, ...]
+    #: Other files whose near-identical items were folded into this hit, shown as a group.
+    duplicates: tuple[Path, ...] = ()
 
     @property
     def best(self) -> ItemHit:
@@ -182,11 +191,17 @@ class FileHit:
                     "kind": hit.kind,
                     "locator": hit.locator.to_dict(),
                     "snippet": hit.snippet,
+                    **({"image": hit.meta["image"]} if hit.meta.get("image") else {}),
                     **({"ranks": dict(hit.ranks)} if explain else {}),
                 }
                 for hit in self.items
             ],
         }
+        image = next((hit.meta["image"] for hit in self.items if hit.meta.get("image")), None)
+        if image:
+            data["image"] = image
+        if self.duplicates:
+            data["duplicates"] = [str(p) for p in self.duplicates]
         if explain:
             data["ranks"] = dict(best.ranks)
         return data

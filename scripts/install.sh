@@ -61,6 +61,15 @@ if [[ -n "$EXTRAS" ]] && command -v apt-get >/dev/null 2>&1 && command -v dpkg-q
   apt_install binutils
 fi
 
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
+  # OpenCV (pulled in by the OCR of the image plugin) loads libGL and GLib on import;
+  # checked by library, as the GLib package was renamed (libglib2.0-0t64) in Debian 13.
+  ldconfig -p 2>/dev/null | grep -q 'libGL\.so\.1' || apt_install libgl1
+  if ! ldconfig -p 2>/dev/null | grep -q 'libglib-2\.0\.so\.0'; then
+    if apt-cache show libglib2.0-0t64 >/dev/null 2>&1; then apt_install libglib2.0-0t64; else apt_install libglib2.0-0; fi
+  fi
+fi
+
 if [[ ! -x .venv/bin/python ]]; then
   echo "Creating virtual environment in .venv"
   "$PYTHON" -m venv .venv

@@ -68,7 +68,7 @@ def _assert_complete(data: Path, docs: Path, files: int) -> None:
         assert len(per_file) == files
         assert all(total == distinct for _f, total, distinct in per_file)  # no duplicated items
         assert db._query("SELECT count(*) FROM item_fts")[0][0] == status["items"]
-        (space,) = status["spaces"]
+        (space,) = [s for s in status["spaces"] if "text" in s["modalities"]]  # no pictures here
         assert space["vectors"] == status["items"] and space["pending"] == 0
 
 
@@ -95,6 +95,6 @@ def test_kill_during_embedding_then_resume(tmp_path: Path) -> None:
     process = _spawn(data, docs)
     _kill_when(process, data / DB_NAME, "SELECT count(*) FROM meta WHERE key LIKE 'generation:%' AND value >= 2", 1)
     with Library(data) as lib:
-        pending = lib.status()["spaces"][0]["pending"]
+        pending = next(s["pending"] for s in lib.status()["spaces"] if "text" in s["modalities"])
         assert pending > 0  # killed part-way through embedding
     _assert_complete(data, docs, 30)

@@ -67,6 +67,13 @@ class IndexReport:
 ProgressCallback = Callable[[IndexProgress], None]
 
 
+@dataclass
+class _Extraction:
+    thread: threading.Thread
+    outcome: dict[str, object]
+    started: float
+
+
 class _Rate:
     """Throughput and ETA over the work done so far."""
 
@@ -108,6 +115,8 @@ class Indexer:
         self.encoders = encoders
         self.progress = progress or (lambda p: None)
         self.cancel = cancel or threading.Event()
+        #: Extractions started ahead of their turn (see :meth:`_prefetch`), by path.
+        self._pending: dict[str, _Extraction] = {}
         text_limits = [e.max_tokens for e in encoders if "text" in e.modalities]
         self.context = ExtractContext(
             chunk_tokens=min([config.chunk_tokens, *text_limits]),
@@ -164,7 +173,10 @@ class Indexer:
                 report.cancelled = True
                 break
             self.progress(rate.progress("extract", done, entry.path))
+            if done + 1 < len(work):
+                self._prefetch(work[done + 1][1])
             self._index_file(source, entry, known[source.id].get(entry.path), missing, report)
+        self._pending.clear()
         if not report.cancelled:
             self.progress(rate.progress("extract", len(work)))
             # Rows whose path vanished and was not claimed by a move are gone for good.
@@ -190,7 +202,7 @@ class Indexer:
         extractor = self._extractor_for(entry.path)
         assert extractor is not None
         common = {"source_id": source.id, "path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns}
-        limit = extractor.max_bytes if extractor.max_bytes is not None else int(self.config.max_file_mb * 1024 * 1024)
+        limit = self._size_limit(extractor)
         if entry.size > limit:
             self.store.record_file(**common, content_hash=None, status="skipped",
                                    reason=f"larger than the {limit / 1048576:.0f} MB limit for {extractor.name} files",
@@ -235,12 +247,7 @@ class Indexer:
         else:
             report.updated += 1
 
-    def _extract_with_timeout(self, extractor: Extractor, path: Path) -> list[Item]:
-        """Run the extractor on a daemon thread and give up after the configured time.
-
-        A Python thread cannot be killed: a truly hung extractor keeps its thread until it
-        returns, but indexing goes on and the file is recorded with the reason.
-        """
+    def _start_extraction(self, extractor: Extractor, path: Path) -> _Extraction:
         outcome: dict[str, object] = {}
 
         def work() -> None:
@@ -251,8 +258,32 @@ class Indexer:
 
         thread = threading.Thread(target=work, name=f"extract {path.name}", daemon=True)
         thread.start()
+        return _Extraction(thread, outcome, time.perf_counter())
+
+    def _size_limit(self, extractor: Extractor) -> int:
+        return extractor.max_bytes if extractor.max_bytes is not None else int(self.config.max_file_mb * 1024 * 1024)
+
+    def _prefetch(self, entry: FoundFile) -> None:
+        """Start extracting the next file now if its extractor allows it (``concurrent``),
+        so its decoding overlaps this file's model inference and database write. (If the
+        file then needs no extraction, e.g. it was moved, the result is dropped.)"""
+        extractor = self._extractor_for(entry.path)
+        if (extractor is not None and getattr(extractor, "concurrent", False) and entry.path not in self._pending
+                and entry.size <= self._size_limit(extractor)):
+            self._pending[entry.path] = self._start_extraction(extractor, Path(entry.path))
+
+    def _extract_with_timeout(self, extractor: Extractor, path: Path) -> list[Item]:
+        """Run the extractor on a daemon thread and give up after the configured time.
+
+        A Python thread cannot be killed: a truly hung extractor keeps its thread until it
+        returns, but indexing goes on and the file is recorded with the reason.
+        """
+        pending = self._pending.pop(str(path), None)
+        if pending is None:
+            pending = self._start_extraction(extractor, path)
+        thread, outcome = pending.thread, pending.outcome
         limit = extractor.time_limit(path, self.config.extract_timeout_s)
-        thread.join(limit)
+        thread.join(max(0.0, limit - (time.perf_counter() - pending.started)))
         if thread.is_alive():
             raise ExtractionError(f"timed out after {limit:g} s")
         if "error" in outcome:

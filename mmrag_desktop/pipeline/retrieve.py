@@ -78,7 +78,8 @@ def item_hits(
         stored = items.get(item_id)
         if stored is not None:
             hits.append(ItemHit(item_id, score, stored.modality, stored.kind, stored.locator,
-                                snippet(stored.text, query_text, fts_mode), stored.text, dict(ranks.get(item_id, {}))))
+                                snippet(stored.text, query_text, fts_mode), stored.text, dict(ranks.get(item_id, {})),
+                                stored.meta))
     return hits
 
 
@@ -99,7 +100,9 @@ def group_by_file(hits: Sequence[ItemHit], items: Mapping[int, StoredItem], k: i
         top = file_hits[:items_per_file]
         score = top[0].score + 0.001 * sum(h.score for h in top[1:3])
         first = items[top[0].item_id]
+        duplicates = dict.fromkeys(Path(items[d].path) for h in file_hits for d in h.duplicates
+                                   if d in items and items[d].file_id != file_id)
         files.append(FileHit(file_id, Path(first.path), score, first.file_modality or first.modality,
-                             first.media_type, tuple(top)))
+                             first.media_type, tuple(top), tuple(duplicates)))
     files.sort(key=lambda f: -f.score)
     return files[:k]

@@ -8,6 +8,7 @@ one transaction, so a crash or Ctrl-C leaves each file either fully indexed or u
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -521,6 +522,13 @@ class Store:
         if filters.modified_before is not None:
             clauses.append("f.mtime_ns <= ?")
             params.append(int(filters.modified_before * 1e9))
+        if filters.near is not None:
+            # A box of +-km around the point (no place names, no geocoding).
+            lat, lon, km = filters.near
+            dlat = km / 111.32
+            dlon = km / (111.32 * max(math.cos(math.radians(lat)), 0.01))
+            clauses.append("json_extract(i.meta, '$.lat') BETWEEN ? AND ? AND json_extract(i.meta, '$.lon') BETWEEN ? AND ?")
+            params.extend([lat - dlat, lat + dlat, lon - dlon, lon + dlon])
         return " AND ".join(clauses), params
 
     def filtered_item_ids(self, filters: Filters) -> np.ndarray:

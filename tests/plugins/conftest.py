@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 # The core and the built-in plugins are found through the installed distribution; a
 # plain checkout (no `pip install -e .`) finds them here.
@@ -99,3 +100,19 @@ def make_pdf(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+def draw_text_picture(lines: list[str], size: tuple[int, int] = (900, 400)) -> Image.Image:
+    """Black lines of text (44 px, Pillow's built-in font) on white: a sign, a receipt,
+    or at page size a scanned page."""
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=44)
+    for n, line in enumerate(lines):
+        draw.text((40, 40 + 70 * n), line, fill="black", font=font)
+    return image
+
+
+@pytest.fixture(scope="session")
+def text_picture() -> Callable[..., Image.Image]:
+    return draw_text_picture

@@ -1,0 +1,93 @@
+"""The picture extractor: one visual item per picture plus its OCR text, located."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import ClassVar
+
+from PIL import Image
+
+from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
+from mmrag_desktop.records import Item, Locator
+
+from . import picture as pic
+from .analysis import FEATURES, analyse
+from .ocr import TextLine, union
+
+
+def _meta_text(picture: pic.Picture) -> str:
+    parts = [f"{picture.format} image, {picture.width}x{picture.height}"]
+    if picture.exif.get("taken"):
+        parts.append(f"taken {picture.exif['taken'].replace('T', ' ')}")
+    if picture.exif.get("camera"):
+        parts.append(f"camera {picture.exif['camera']}")
+    return ", ".join(parts) + "."
+
+
+def picture_items(picture: pic.Picture, key: str, ctx: ExtractContext, *, kind: str = "image",
+                  locator: Locator | None = None, ocr: bool = True,
+                  sharper: Callable[[], Image.Image] | None = None) -> Iterator[Item]:
+    """The items of one picture: a visual item (labels + text, thumbnail, features)
+    and, when it holds text, the text in chunks located by their bounding boxes."""
+    result, factor = analyse(picture.image, ocr=ocr, sharper=sharper)
+    thumbnail = pic.write_thumbnail(picture.image, ctx.media_dir, key)
+    if thumbnail is not None:
+        FEATURES.put(thumbnail, result.features)
+    # Boxes are reported in pixels of the original picture.
+    scale = factor * (picture.width / picture.image.width if picture.image.width else 1.0)
+    meta = {
+        "width": picture.width, "height": picture.height, "format": picture.format,
+        "labels": [[label.name.split(", ")[0], round(label.probability, 3)] for label in result.labels],
+        "phash": pic.phash(picture.image),
+        **picture.exif,
+        **({"animated": True} if picture.frames > 1 else {}),
+        **({"image": thumbnail} if thumbnail else {}),
+    }
+    base = locator or Locator()
+    text = result.text()
+    if not ctx.fits(text):
+        text = result.caption() + "\nText in the picture: " + " ".join(line.text for line in result.lines)[:400]
+    yield Item(text=f"{text}\n{_meta_text(picture)}", modality="image", kind=kind, locator=base, meta=meta)
+    chunk: list[TextLine] = []
+    for line in [*result.lines, None]:
+        if line is not None and ctx.fits("\n".join(x.text for x in [*chunk, line])):
+            chunk.append(line)
+            continue
+        if chunk:
+            box = tuple(round(v * scale, 1) for v in union([x.bbox for x in chunk]))
+            yield Item(text="\n".join(x.text for x in chunk), modality="text", kind="ocr",
+                       locator=replace(base, bbox=box), meta={"image": thumbnail} if thumbnail else {})
+        chunk = [line] if line is not None else []
+
+
+class ImageExtractor(Extractor):
+    """Picture files: one visual item plus located OCR text."""
+
+    name = "image"
+    extensions = (".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff",
+                  *((".heic", ".heif") if pic.HEIF else ()))
+    modality = "image"
+    media_type = "image/*"
+    version = "1"
+    max_bytes = 200 * 1024 * 1024
+    # Thread-safe (onnxruntime sessions are; OCR calls are serialised): the indexer may
+    # decode the next picture while this one is classified.
+    concurrent = True
+
+    _TYPES: ClassVar[dict[str, str]] = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".png": "image/png",
+              ".webp": "image/webp", ".gif": "image/gif", ".bmp": "image/bmp", ".tif": "image/tiff",
+              ".tiff": "image/tiff", ".heic": "image/heic", ".heif": "image/heif"}
+
+    def media_type_for(self, path: Path) -> str:
+        return self._TYPES.get(path.suffix.lower(), "image/*")
+
+    def extract(self, path: Path, ctx: ExtractContext) -> Iterator[Item]:
+        data = path.read_bytes()
+        if not data:
+            raise ExtractionError("the file is empty")
+        picture = pic.open_picture(data, work_side=pic.FAST_SIDE)
+        yield from picture_items(picture, pic.content_key(data), ctx,
+                                 sharper=lambda: pic.open_picture(data).image)
+
