@@ -101,7 +101,7 @@ def test_search_results_follow_the_cross_encoder(tmp_path: Path) -> None:
     assert before[0] == "all-three.txt"  # BM25 prefers the document with every term
     models.import_model(make_cross_encoder(tmp_path / "overlap-reranker"))
     with temporary_library(tmp_path / "reranked") as library:
-        assert [name for name, _ in library.rerankers] == ["onnx_rerank"]
+        assert "onnx_rerank" in [name for name, _ in library.rerankers]
         library.index([docs])
         after = [h.path.name for h in library.search("engine piston gasket")]
     assert after[:2] == ["repeats.txt", "all-three.txt"]  # 6 matches beat 3
@@ -113,4 +113,5 @@ def test_no_reranker_without_an_installed_model(tmp_path: Path) -> None:
 
     assert installed_cross_encoders() == []
     with temporary_library(tmp_path / "lib") as library:
-        assert library.rerankers == []
+        # (other plugins may rerank too, e.g. the picture plugin folds near-duplicates)
+        assert "onnx_rerank" not in [name for name, _ in library.rerankers]
