@@ -13,6 +13,10 @@ EXTRAS=""
 # System packages this project needs on Debian/Ubuntu. python3-venv provides ensurepip
 # for the system Python; the rest are added by the issues that need them.
 APT_PACKAGES=(python3-venv)
+# The desktop app (PySide6): the libraries Qt's xcb platform plugin loads, a CJK font so
+# Chinese renders, and Xvfb for scripts/screenshots.py and display-less machines.
+GUI_APT_PACKAGES=(libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0
+  libxcb-shape0 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libportaudio2 fonts-noto-cjk xvfb)
 
 PYTHON="${PYTHON:-python3}"
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
@@ -46,6 +50,7 @@ if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; 
   if ! "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1; then
     apt_install "${APT_PACKAGES[@]}"
   fi
+  apt_install "${GUI_APT_PACKAGES[@]}"
 fi
 
 if [[ ! -x .venv/bin/python ]]; then
