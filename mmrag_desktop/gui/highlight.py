@@ -7,6 +7,8 @@ import re
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
+#: Words too common to be worth marking (the search ranks them low anyway).
+_STOP = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i", "in", "is", "it", "my", "of", "on", "or", "our", "so", "that", "the", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your"])
 
 
 def terms(query: str) -> list[str]:
@@ -15,13 +17,16 @@ def terms(query: str) -> list[str]:
     for run in _CJK.findall(query):
         out.update(run[i : i + 2] for i in range(max(len(run) - 1, 1)))
     for word in _WORD.findall(_CJK.sub(" ", query)):
-        out.add(word.lower())
+        if word.lower() not in _STOP:
+            out.add(word.lower())
     return sorted(out, key=len, reverse=True)
 
 
 def pattern(query: str) -> re.Pattern[str] | None:
     found = terms(query)
-    return re.compile("|".join(re.escape(t) for t in found), re.IGNORECASE) if found else None
+    # Latin words match at a word start ("file" marks "files", not "profile").
+    parts = [re.escape(t) if _CJK.match(t) else r"\b" + re.escape(t) for t in found]
+    return re.compile("|".join(parts), re.IGNORECASE) if found else None
 
 
 def highlight_html(text: str, query: str, style: str = "background:#ffe08a;color:#000;") -> str:

@@ -26,6 +26,7 @@ from .query_input import save_clipboard_image
 from .search_panel import SearchPanel
 from .settings import SettingsDialog
 from .sidebar import Sidebar
+from .style import icon
 from .watcher import SourceWatcher
 from .welcome import WelcomePage
 
@@ -51,7 +52,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.search_panel, self.tr("Search"))
         self.tabs.addTab(self.ask_panel, self.tr("Ask"))
         settings_button = QToolButton()
-        settings_button.setText("⚙")
+        settings_button.setIcon(icon("settings"))
+        settings_button.setAutoRaise(True)
         settings_button.setToolTip(self.tr("Settings (Ctrl+,)"))
         settings_button.clicked.connect(self.open_settings)
         self.tabs.setCornerWidget(settings_button, Qt.Corner.TopRightCorner)

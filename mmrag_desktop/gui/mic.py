@@ -41,7 +41,10 @@ class MicButton(QToolButton):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("micButton")
-        self.setText("🎤")
+        from .style import icon
+
+        self.setIcon(icon("mic"))
+        self.setAutoRaise(True)
         problem = input_problem()
         if problem:
             self.setEnabled(False)

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from .highlight import highlight_html, pattern
 from .ops import run_op
+from .preview_paths import home_relative as _home
 from .results import Result
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024
@@ -145,6 +146,8 @@ class PreviewPane(QWidget):
         layout.addLayout(header)
         self.where = QLabel()
         self.where.setObjectName("previewWhere")
+        self.where.setTextFormat(Qt.TextFormat.PlainText)
+        self.where.setWordWrap(True)
         layout.addWidget(self.where)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
@@ -208,7 +211,7 @@ class PreviewPane(QWidget):
         self.title.setText(f"<b>{html.escape(path.name)}</b>")
         self.title.setToolTip(str(path))
         where = item.locator.describe()
-        self.where.setText(html.escape(str(path.parent)) + (f"  ·  {html.escape(where)}" if where else ""))
+        self.where.setText(_home(path.parent) + (f"  ·  {where}" if where else ""))
         self.open_button.setEnabled(True)
         self.folder_button.setEnabled(True)
         self.caption.setText("")
@@ -323,22 +326,24 @@ class PreviewPane(QWidget):
         mark = QTextCharFormat()
         mark.setBackground(QColor("#fff3bf"))
         mark.setForeground(QColor("#000"))
-        # The hit: the item's own text located in the file (its first line is enough to
-        # find it), else its line range; then each query term inside.
+        # The hit: its line range when the extractor recorded one, else the item's first
+        # line found in the file.
         anchor = QTextCursor()
-        first_line = next((line.strip() for line in item.text.splitlines() if line.strip()), "")
-        if first_line:
-            anchor = document.find(first_line[:80])
-        if anchor.isNull() and item.locator.line_start is not None:
-            block = document.findBlockByLineNumber(item.locator.line_start - 1)
-            anchor = QTextCursor(block)
+        locator = item.locator
+        if locator.line_start is not None:
+            first = document.findBlockByLineNumber(locator.line_start - 1)
+            last = document.findBlockByLineNumber((locator.line_end or locator.line_start) - 1)
+            if first.isValid():
+                anchor = QTextCursor(first)
+                end = last if last.isValid() else first
+                anchor.setPosition(end.position() + max(end.length() - 1, 0), QTextCursor.MoveMode.KeepAnchor)
+        if anchor.isNull():
+            first_line = next((line.strip() for line in item.text.splitlines() if line.strip()), "")
+            if first_line:
+                anchor = document.find(first_line[:80])
         if not anchor.isNull():
-            span = QTextCursor(anchor)
-            span.setPosition(anchor.selectionStart())
-            span.movePosition(QTextCursor.MoveOperation.Right, QTextCursor.MoveMode.KeepAnchor,
-                              min(len(item.text), document.characterCount() - anchor.selectionStart() - 1))
             selection = QTextEdit.ExtraSelection()
-            selection.cursor, selection.format = span, mark
+            selection.cursor, selection.format = QTextCursor(anchor), mark
             selections.append(selection)
         regex = pattern(query)
         if regex is not None:

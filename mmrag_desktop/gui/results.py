@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 
 from ..records import FileHit, ItemHit
 from .highlight import highlight_html
+from .preview_paths import home_relative as _home
+from .style import icon
 from .thumbnails import ThumbnailLoader
 
 
@@ -57,6 +59,22 @@ def is_visual(result: Result) -> bool:
 
 
 class _Grid(QListWidget):
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self.fit_rows()
+
+    def fit_rows(self) -> None:
+        """Item widgets as wide as the view, as tall as their wrapped text needs."""
+        width = self.viewport().width()
+        for row in range(self.count()):
+            item = self.item(row)
+            widget = self.itemWidget(item)
+            if widget is None:
+                continue
+            layout = widget.layout()
+            height = layout.heightForWidth(width) if layout is not None and layout.hasHeightForWidth() else -1
+            item.setSizeHint(QSize(width, max(height, widget.minimumSizeHint().height())))
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem() is not None:
             self.itemDoubleClicked.emit(self.currentItem())
@@ -151,7 +169,8 @@ class ResultsView(QWidget):
         if result.timed:
             button = QToolButton()
             button.setObjectName("playButton")
-            button.setText("▶")
+            button.setIcon(icon("play"))
+            button.setAutoRaise(True)
             button.setToolTip(self.tr("Play from %1").replace("%1", result.item.locator.describe()))
             button.clicked.connect(lambda _=False, r=result: self.play.emit(r))
             outer.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
@@ -161,7 +180,7 @@ class ResultsView(QWidget):
         title = QLabel(f"<b>{_esc(result.hit.path.name)}</b>"
                        + (f"&nbsp;&nbsp;<span style='color:palette(mid)'>{_esc(where)}</span>" if where else ""))
         title.setTextFormat(Qt.TextFormat.RichText)
-        folder = QLabel(_esc(str(Path(result.hit.path).parent)))
+        folder = QLabel(_esc(_home(Path(result.hit.path).parent)))
         folder.setObjectName("resultFolder")
         snippet = QLabel(highlight_html(result.item.snippet, self.query))
         snippet.setObjectName("resultSnippet")
@@ -171,9 +190,9 @@ class ResultsView(QWidget):
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             text.addWidget(label)
         outer.addLayout(text, 1)
-        item.setSizeHint(widget.sizeHint().expandedTo(QSize(100, 78)))
         self.rows.addItem(item)
         self.rows.setItemWidget(item, widget)
+        self.rows.fit_rows()
 
     def _thumbnail_ready(self, path: str, image: QImage | None) -> None:
         for item in self._grid_items.get(path, []):

@@ -31,6 +31,7 @@ from .preview import PreviewPane
 from .query_input import query_for_file
 from .results import Result, ResultsView
 from .search_box import SearchBox
+from .style import icon
 from .thumbnails import ThumbnailLoader
 
 RESULTS = 30
@@ -67,7 +68,8 @@ class SearchPanel(QWidget):
         self.mic.recorded.connect(lambda path: self.search_file(Path(path)))
         row.addWidget(self.mic)
         self.attach = QToolButton()
-        self.attach.setText("📎")
+        self.attach.setIcon(icon("attach"))
+        self.attach.setAutoRaise(True)
         self.attach.setToolTip(self.tr("Search by a file (like dropping it on the window)"))
         self.attach.clicked.connect(self._pick_file)
         row.addWidget(self.attach)

@@ -23,3 +23,12 @@ STYLE = """
 #placeholder { color: palette(mid); }
 QTabWidget::pane { border: none; }
 """
+
+
+def icon(name: str):  # type: ignore[no-untyped-def]
+    """An icon shipped in gui/icons (SVG, so it is sharp at any scale)."""
+    from pathlib import Path
+
+    from PySide6.QtGui import QIcon
+
+    return QIcon(str(Path(__file__).resolve().parent / "icons" / f"{name}.svg"))
