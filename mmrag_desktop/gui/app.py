@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -52,6 +53,8 @@ def run(argv: list[str]) -> int:
     i18n.install(app, i18n.pick_language(args.lang or library.config.language))
     window = MainWindow(library)
     window.show()
+    gc.collect()
+    gc.freeze()  # start-up objects live as long as the app; keep them out of later collections
     try:
         return app.exec()
     finally:

@@ -113,7 +113,10 @@ class MainWindow(QMainWindow):
                     "modalities": sorted(m for m in status["modalities"] if m),
                     "scan": status["scan_problems"]}
 
-        run_op(load, self._show_state)
+        self._refresh_generation = getattr(self, "_refresh_generation", 0) + 1
+        generation = self._refresh_generation
+        # A slower earlier refresh must not overwrite a newer one.
+        run_op(load, lambda state: self._show_state(state) if generation == self._refresh_generation else None)
 
     def _show_state(self, state: dict[str, Any]) -> None:
         counts = state["counts"]
