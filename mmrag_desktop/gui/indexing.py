@@ -9,6 +9,7 @@ file boundary, so whatever was committed stays and the next run resumes from the
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -31,10 +32,8 @@ def _lower_priority() -> None:
     Linux a thread has its own nice value, inherited by the threads it starts (per-file
     extraction, the model runtime's pool when created here)."""
     if sys.platform.startswith("linux"):
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        except (OSError, AttributeError):
-            pass
 
 
 class IndexController(QObject):
