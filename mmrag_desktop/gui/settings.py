@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from ..library import Library
 from .ops import run_op
 
-LANGUAGES = (("", "System default"), ("en", "English"), ("zh_CN", "简体中文"))
+LANGUAGES = (("", ""), ("en", "English"), ("zh_CN", "简体中文"))
 
 
 class _Progress(QObject):
@@ -261,7 +261,7 @@ class SettingsDialog(QDialog):
         self.language = QComboBox()
         self.language.setObjectName("languageCombo")
         for code, name in LANGUAGES:
-            self.language.addItem(self.tr(name) if code == "" else name, code)
+            self.language.addItem(name or self.tr("System default"), code)
         self.language.setCurrentIndex(max(self.language.findData(self.library.config.language), 0))
         form.addRow(self.tr("Language:"), self.language)
         return page

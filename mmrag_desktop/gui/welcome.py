@@ -19,10 +19,10 @@ class WelcomePage(QWidget):
         title.setObjectName("welcomeTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
-        text = QLabel(self.tr(
-            "Search your documents, notes, code, tables and pictures by meaning — in English and Chinese — "
-            "and ask questions about them. Everything stays on this computer.\n\n"
-            "Add the folders you want to search; they are indexed in the background and kept up to date."))
+        intro = self.tr("Search your documents, notes, code, tables and pictures by meaning — in English and "
+                        "Chinese — and ask questions about them. Everything stays on this computer.")
+        how = self.tr("Add the folders you want to search; they are indexed in the background and kept up to date.")
+        text = QLabel(f"{intro}\n\n{how}")
         text.setObjectName("welcomeText")
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -1,0 +1,127 @@
+"""Settings (plugins, language, threads persisted), the Ask tab and the start-up paths."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QUrl
+
+from mmrag_desktop.config import Config
+from mmrag_desktop.gui.ask_panel import ask_available
+from mmrag_desktop.gui.i18n import FOLDER, pick_language
+from mmrag_desktop.library import Library
+
+from .helpers import index_and_wait
+
+
+def test_plugin_settings_list_toggle_and_persist(qtbot, tmp_path: Path) -> None:
+    from mmrag_desktop.gui.settings import SettingsDialog
+
+    library = Library(tmp_path / "lib", config=Config(encoders=()))
+    try:
+        library.plugins.disable("html", "register_extractors raised RuntimeError: boom")
+        dialog = SettingsDialog(library)
+        qtbot.addWidget(dialog)
+        table = dialog.plugins
+        names = [table.item(r, 1).text() for r in range(table.rowCount())]
+        assert {"text", "pdf", "docx", "html"} <= set(names)
+        html_row = names.index("html")
+        assert table.item(html_row, 3).text() == "failed" and "boom" in table.item(html_row, 4).text()
+        assert not dialog.plugin_boxes["html"].isEnabled()  # failed: cannot be switched on here
+        dialog.plugin_boxes["docx"].setChecked(False)
+        dialog.threads.setValue(3)
+        dialog.language.setCurrentIndex(dialog.language.findData("zh_CN"))
+        dialog.excludes.setPlainText("**/drafts/**")
+        with qtbot.waitSignal(dialog.language_changed):
+            dialog.save()
+    finally:
+        library.close()
+    with Library(tmp_path / "lib") as again:
+        assert again.config.disabled_plugins == ("docx",)
+        assert (again.config.threads, again.config.language, again.config.exclude) == (3, "zh_CN", ("**/drafts/**",))
+        assert next(r for r in again.plugin_listing() if r["name"] == "docx")["state"] == "disabled"
+
+
+def test_language_follows_setting_then_system_and_translations_ship() -> None:
+    assert pick_language("en", "zh_CN") == "en"
+    assert pick_language("", "zh_TW") == "zh_CN" and pick_language("", "de_DE") == "en"
+    assert (FOLDER / "mmrag_zh_CN.qm").stat().st_size > 1000
+    assert (FOLDER / "mmrag_zh_CN.ts").exists()
+
+
+def test_chinese_interface_is_used_when_chosen(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from mmrag_desktop.gui import i18n
+    from mmrag_desktop.gui.main_window import MainWindow
+
+    app = QApplication.instance()
+    translators = i18n.install(app, "zh_CN")
+    library = Library(tmp_path / "lib", config=Config(encoders=()))
+    try:
+        window = MainWindow(library, watch=False)
+        qtbot.addWidget(window)
+        assert window.tabs.tabText(0) == "搜索"
+        assert window.welcome.add_button.text() == "添加文件夹…"
+        window.close()
+    finally:
+        for translator in translators:
+            app.removeTranslator(translator)
+        library.close()
+
+
+def test_ask_streams_and_a_citation_opens_the_preview(qtbot, tmp_path: Path, corpus: Path) -> None:
+    library = Library(tmp_path / "lib")
+    try:
+        if not ask_available(library):
+            pytest.skip("Library.ask is not on this branch (the generation issue adds it); "
+                        "test_ask_tab_without_generation_says_so covers the fallback")
+        if not library.generators:
+            pytest.skip("no generator model installed")
+        from mmrag_desktop.gui.main_window import MainWindow
+
+        window = MainWindow(library, watch=False)
+        qtbot.addWidget(window)
+        index_and_wait(qtbot, window, corpus, timeout=120000)
+        panel = window.ask_panel
+        tokens: list[str] = []
+        panel._tokens.token.connect(tokens.append)
+        panel.question.setPlainText("How should I back up my files?")
+        with qtbot.waitSignal(panel.answered, timeout=300000) as blocker:
+            panel.ask()
+        answer = blocker.args[0]
+        assert len(tokens) > 1 and "".join(tokens).strip()
+        assert answer.citations and panel.citations
+        first = min(panel.citations)
+        assert f"cite:{first}" in panel.transcript.toHtml()
+        with qtbot.waitSignal(panel.citation_opened):
+            panel._on_link(QUrl(f"cite:{first}"))
+        qtbot.waitUntil(lambda: panel.preview.mode() != "empty")
+        assert panel.preview.current.hit.path == Path(str(answer.citations[0].path))
+        # A follow-up continues the same conversation.
+        panel.question.setPlainText("And how often?")
+        with qtbot.waitSignal(panel.answered, timeout=300000) as follow:
+            panel.ask()
+        assert follow.args[0].conversation_id == answer.conversation_id is not None
+        window.close()
+    finally:
+        library.close()
+
+
+def test_without_a_display_the_app_runs_the_cli_demo(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "mmrag_desktop", "--data-dir", str(tmp_path / "lib")],
+                            capture_output=True, text=True, env=env, timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert "No display found" in result.stderr
+    assert "backups.md" in result.stdout  # the demo's searches ran
+
+
+def test_main_module_still_runs_cli_commands(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "mmrag_desktop", "--data-dir", str(tmp_path / "lib"),
+                             "sources", "list"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "No sources yet" in result.stdout
