@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -118,6 +117,34 @@ def _read_table(path: Path) -> list[list[str]]:
     return list(itertools.islice(csv.reader(io.StringIO(text), dialect), MAX_TABLE_ROWS))
 
 
+class FittedImage(QLabel):
+    """A picture scaled down (never up) to fit the label, rescaled on resize."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(120, 120)
+        self.original = QPixmap()
+
+    def set_image(self, image: QImage) -> None:
+        self.original = QPixmap.fromImage(image)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.original.isNull():
+            self.clear()
+            return
+        size = self.original.size()
+        if size.width() > self.width() or size.height() > self.height():
+            size = size.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        self.setPixmap(self.original.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
+                                            Qt.TransformationMode.SmoothTransformation))
+
+
 class PreviewPane(QWidget):
     #: A link in a preview (e.g. a transcript) asked for another file.
     open_requested = Signal(str)
@@ -154,11 +181,8 @@ class PreviewPane(QWidget):
         self.placeholder = QLabel(self.tr("Select a result to preview it here."))
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setObjectName("placeholder")
-        self.image = QLabel()
-        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image_scroll = QScrollArea()
-        self.image_scroll.setWidgetResizable(True)
-        self.image_scroll.setWidget(self.image)
+        self.image = FittedImage()
+        self.image_scroll = self.image
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.code = QPlainTextEdit()
@@ -251,7 +275,7 @@ class PreviewPane(QWidget):
 
     def _show_svg(self, svg: str) -> None:
         image = QImage.fromData(QByteArray(svg.encode("utf-8")), "SVG")
-        self.image.setPixmap(QPixmap.fromImage(image))
+        self.image.set_image(image)
         self.stack.setCurrentWidget(self.image_scroll)
 
     def _show_image(self, token: int, image: QImage, caption: str = "", highlight: str = "") -> None:
@@ -261,11 +285,7 @@ class PreviewPane(QWidget):
             self.caption.setText(self.tr("This picture cannot be shown."))
             self.stack.setCurrentWidget(self.placeholder)
             return
-        width = max(self.image_scroll.viewport().width() - 16, 200)
-        pixmap = QPixmap.fromImage(image)
-        if pixmap.width() > width:
-            pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
-        self.image.setPixmap(pixmap)
+        self.image.set_image(image)
         self.stack.setCurrentWidget(self.image_scroll)
         self.caption.setTextFormat(Qt.TextFormat.RichText)
         self.caption.setText(highlight_html(caption[:600], highlight) if caption else "")
@@ -299,9 +319,10 @@ class PreviewPane(QWidget):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
         self.stack.setCurrentWidget(self.table)
-        # Row numbers in the locator count data rows from 1 (the header is not a row).
-        start = max((locator.row_start or 1) - 1, 0)
-        end = max((locator.row_end or locator.row_start or 1) - 1, start)
+        # Locator rows are the file's row numbers, as a spreadsheet shows them (the header
+        # is row 1), so data row n sits at body index n - 2.
+        start = max((locator.row_start or 2) - 2, 0)
+        end = max((locator.row_end or locator.row_start or 2) - 2, start)
         self.table.clearSelection()
         self.table.setSelectionMode(QTableWidget.SelectionMode.MultiSelection)
         for r in range(start, min(end + 1, len(body))):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -102,8 +102,8 @@ class ResultsView(QWidget):
         self.grid = _Grid()
         self.grid.setObjectName("imageGrid")
         self.grid.setViewMode(QListWidget.ViewMode.IconMode)
-        self.grid.setIconSize(QSize(150, 150))
-        self.grid.setGridSize(QSize(172, 190))
+        self.grid.setIconSize(QSize(160, 120))
+        self.grid.setGridSize(QSize(176, 156))
         self.grid.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.grid.setMovement(QListWidget.Movement.Static)
         self.grid.setWordWrap(True)
@@ -139,7 +139,7 @@ class ResultsView(QWidget):
             item = QListWidgetItem(result.hit.path.name)
             item.setData(Qt.ItemDataRole.UserRole, result)
             item.setToolTip(str(result.hit.path))
-            item.setSizeHint(QSize(168, 186))
+            item.setSizeHint(QSize(172, 152))
             picture = result.picture or ""
             image = self.thumbnails.get(picture)
             if image is not None:
@@ -150,14 +150,28 @@ class ResultsView(QWidget):
             self._add_row(result)
         self.grid.setVisible(bool(visual))
         self.rows.setVisible(bool(other) or not visual)
-        layout = self.layout()
-        layout.setStretchFactor(self.grid, 3 if not other else 2)  # type: ignore[attr-defined]
+        self._fit_grid()
+        QTimer.singleShot(0, self._fit_grid)  # again once the new layout has its width
         if results:
             self.summary.setText(self.tr("%n result(s)", "", len(results)))
         elif query:
             self.summary.setText(self.tr("No results for “%1”.").replace("%1", query))
         else:
             self.summary.setText("")
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._fit_grid()
+
+    def _fit_grid(self) -> None:
+        """With text hits below, the grid is only as tall as its rows of pictures need
+        (at most two rows, then it scrolls); alone it takes the whole height."""
+        if not self.rows.isVisible() or not self.grid.count():
+            self.grid.setMaximumHeight(16777215)
+            return
+        per_row = max(self.grid.viewport().width() // self.grid.gridSize().width(), 1)
+        rows = min(-(-self.grid.count() // per_row), 2)
+        self.grid.setMaximumHeight(rows * self.grid.gridSize().height() + 2 * self.grid.frameWidth() + 8)
 
     def _add_row(self, result: Result) -> None:
         item = QListWidgetItem()
