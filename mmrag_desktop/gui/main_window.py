@@ -6,8 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
@@ -89,6 +97,9 @@ class MainWindow(QMainWindow):
         self.indexer.finished.connect(self._on_indexed)
         self.indexer.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.search_panel.box.pasted_image.connect(self.paste_image)
+        # A problem's file opens its folder, where the user can fix or remove it.
+        self.sidebar.problem_activated.connect(
+            lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent))))
         if self.watcher is not None:
             self.watcher.changed.connect(self.indexer.update_files)
         self._last_refresh = 0.0

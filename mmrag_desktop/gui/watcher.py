@@ -86,6 +86,9 @@ class SourceWatcher(QObject):
         after = _listing(folder)
         self._listings[folder] = after
         for path in set(before) | set(after):
+            if before.get(path, (0, 0))[0] == -1 and path not in after:  # a sub-folder went away
+                self._pending.update(self._files_under(path))
+                continue
             if before.get(path) != after.get(path):
                 if after.get(path, (0, 0))[0] == -1:  # a new sub-folder: watch it and its files
                     if not Path(path).name.startswith("."):
@@ -98,6 +101,13 @@ class SourceWatcher(QObject):
                 if path in after and path not in before and len(self.watched()) < MAX_WATCHED:
                     self._watcher.addPath(path)
         self._timer.start()
+
+    def _files_under(self, folder: str) -> list[str]:
+        """Files last seen under ``folder`` (forgetting their listings)."""
+        files: list[str] = []
+        for known in [f for f in self._listings if f == folder or f.startswith(folder + os.sep)]:
+            files.extend(p for p, (size, _) in self._listings.pop(known).items() if size >= 0)
+        return files
 
     def _on_file(self, path: str) -> None:
         self._pending.add(path)

@@ -227,9 +227,13 @@ def test_watched_folder_changes_are_indexed_without_rescan(qtbot, fts_lib, windo
     fts_lib.update_files = lambda paths, **kw: calls.append(list(paths)) or original(paths, **kw)
     write(corpus / "notes" / "garden.md", "# Garden\n\nTomatoes need watering every morning.")
     (corpus / "code" / "dates.py").unlink()
+    import shutil
+
+    shutil.rmtree(corpus / "data")  # a whole folder goes: its files leave the index
     qtbot.waitUntil(lambda: bool(calls) and not window.indexer.is_busy(), timeout=15000)
     qtbot.waitUntil(lambda: fts_lib.store.file_by_path(str(corpus / "notes" / "garden.md")) is not None
-                    and fts_lib.store.file_by_path(str(corpus / "code" / "dates.py")) is None, timeout=15000)
+                    and fts_lib.store.file_by_path(str(corpus / "code" / "dates.py")) is None
+                    and fts_lib.store.file_by_path(str(corpus / "data" / "offices.csv")) is None, timeout=15000)
     assert {Path(p).name for batch in calls for p in batch} >= {"garden.md", "dates.py"}
     assert search_and_wait(qtbot, window, "tomatoes watering")[0].hit.path.name == "garden.md"
 
