@@ -91,20 +91,20 @@ def main() -> None:
         painter.drawText(image.rect(), 0x84, label)  # AlignCenter
         painter.end()
         image.save(str(pictures / f"{name}.png"))
+    for i in range(60):  # enough files that the indexing picture is caught mid-way
+        (corpus / "notes" / f"journal-{i:02d}.md").write_text(
+            f"# Journal {i}\n\n" + " ".join(f"Day {i}, entry {j}: notes about the garden, travel and work."
+                                           for j in range(12)), "utf-8")
     captured: list[bool] = []
 
     def on_progress(event) -> None:  # type: ignore[no-untyped-def]
-        if event.phase in ("extract", "embed") and event.done >= 2 and not captured:
+        # Runs after the sidebar's own slot has shown this event: picture it mid-way.
+        if event.phase == "embed" and event.total and event.done >= event.total // 3 and not captured:
             captured.append(True)
-            window.indexer.pause()  # hold the state for the picture; resumed right after
+            shot("02-indexing")
 
     window.indexer.progress.connect(on_progress)
     window.add_folder(str(corpus))
-    wait(lambda: bool(captured) and window.sidebar.paused, 120)
-    window.indexer.resume()
-    QCoreApplication.processEvents()
-    wait(lambda: window.sidebar.progress_box.isVisible(), 5)
-    shot("02-indexing")
     wait(lambda: not window.indexer.is_busy() and not window.sidebar.progress_box.isVisible(), 600)
 
     searched: list[int] = []

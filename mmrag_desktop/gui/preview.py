@@ -215,8 +215,8 @@ class PreviewPane(QWidget):
         self.title.setText("")
         self.where.setText("")
         self.caption.setText("")
-        self.open_button.setEnabled(False)
-        self.folder_button.setEnabled(False)
+        self.open_button.hide()
+        self.folder_button.hide()
         self.stack.setCurrentWidget(self.placeholder)
 
     # -- showing ------------------------------------------------------------------------
@@ -236,8 +236,8 @@ class PreviewPane(QWidget):
         self.title.setToolTip(str(path))
         where = item.locator.describe()
         self.where.setText(_home(path.parent) + (f"  ·  {where}" if where else ""))
-        self.open_button.setEnabled(True)
-        self.folder_button.setEnabled(True)
+        self.open_button.show()
+        self.folder_button.show()
         self.caption.setText("")
         plugin = self.plugin_previews.get(hit.media_type)
         if plugin is not None and callable(getattr(plugin, "render", None)):

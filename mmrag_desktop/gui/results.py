@@ -114,6 +114,12 @@ class ResultsView(QWidget):
         self.rows.setSpacing(2)
         self.rows.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.rows, 2)
+        self.hint = QLabel(self.tr("Type to search your files, or drop a file on the window to find similar ones.\n"
+                                   "Results include everything indexed so far, also while indexing runs."))
+        self.hint.setObjectName("placeholder")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint, 2)
         for view in (self.grid, self.rows):
             view.currentItemChanged.connect(lambda current, _prev: self._select(current))
             view.itemClicked.connect(self._select)
@@ -148,8 +154,9 @@ class ResultsView(QWidget):
             self.grid.addItem(item)
         for result in other:
             self._add_row(result)
+        self.hint.setVisible(not results and not query)
         self.grid.setVisible(bool(visual))
-        self.rows.setVisible(bool(other) or not visual)
+        self.rows.setVisible(bool(other) or (not visual and bool(query)))
         self._fit_grid()
         QTimer.singleShot(0, self._fit_grid)  # again once the new layout has its width
         if results:

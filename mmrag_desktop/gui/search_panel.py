@@ -169,7 +169,10 @@ class SearchPanel(QWidget):
 
         def work() -> tuple[Query, list[Result]]:
             query = query_for_file(library, path)
-            return query, run_search(library, query, filters)
+            # The file itself (when it is in the library) is not "like" itself.
+            same = path.resolve()
+            return query, [r for r in run_search(library, query, filters, RESULTS + 1)
+                           if r.hit.path.resolve() != same][:RESULTS]
 
         def done(value: tuple[Query, list[Result]]) -> None:
             self.last_query = value[0]

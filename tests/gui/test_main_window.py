@@ -79,6 +79,10 @@ def test_dropping_a_document_finds_similar_files(qtbot, fts_lib, window_for, cor
     assert query.path == dropped and query.modality == "text" and "rsync" in query.text
     assert window.search_panel.current_results()[0].hit.path.name == "backups.md"
     assert "my-notes.txt" in window.search_panel.query_label.text()
+    # A file from the library is not listed as similar to itself.
+    with qtbot.waitSignal(window.search_panel.searched, timeout=20000):
+        _drop(window, corpus / "notes" / "backups.md")
+    assert "backups.md" not in [r.hit.path.name for r in window.search_panel.current_results()]
 
 
 def _picture(path: Path, colour: str) -> Path:

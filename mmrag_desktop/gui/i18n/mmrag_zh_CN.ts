@@ -56,52 +56,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="52" />
+        <location filename="../main_window.py" line="60" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="53" />
+        <location filename="../main_window.py" line="61" />
         <source>Ask</source>
         <translation>提问</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="57" />
+        <location filename="../main_window.py" line="65" />
         <source>Settings (Ctrl+,)</source>
         <translation>设置（Ctrl+,）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="137" />
+        <location filename="../main_window.py" line="148" />
         <source>Indexing %1…</source>
         <translation>正在索引 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="140" />
+        <location filename="../main_window.py" line="151" />
         <source>Remove folder</source>
         <translation>移除文件夹</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="141" />
+        <location filename="../main_window.py" line="152" />
         <source>Remove %1 from the library? Your files are not touched; only the index is dropped.</source>
         <translation>从资料库中移除 %1？你的文件不会被改动，只会删除索引。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="157" />
+        <location filename="../main_window.py" line="168" />
         <source>Indexed: %1</source>
         <translation>已索引：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193" />
+        <location filename="../main_window.py" line="204" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193" />
+        <location filename="../main_window.py" line="204" />
         <source>The new language is used from the next start.</source>
         <translation>新语言将在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="238" />
+        <location filename="../main_window.py" line="249" />
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>
@@ -122,61 +122,70 @@
 <context>
     <name>PreviewPane</name>
     <message>
-        <location filename="../preview.py" line="139" />
+        <location filename="../preview.py" line="166" />
         <source>Open</source>
         <extracomment>A link in a preview (e.g. a transcript) asked for another file.</extracomment>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="140" />
+        <location filename="../preview.py" line="167" />
         <source>Open with the default application (Enter)</source>
         <translation>用默认应用打开（Enter）</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="142" />
+        <location filename="../preview.py" line="169" />
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="154" />
+        <location filename="../preview.py" line="181" />
         <source>Select a result to preview it here.</source>
         <translation>选择一个结果在此预览。</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="250" />
+        <location filename="../preview.py" line="274" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="261" />
+        <location filename="../preview.py" line="285" />
         <source>This picture cannot be shown.</source>
         <translation>无法显示此图片。</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="286" />
+        <location filename="../preview.py" line="306" />
         <source>Transcript at %1</source>
         <translation>%1 处的文字记录</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="394" />
+        <location filename="../preview.py" line="415" />
         <source>Lines %1–%2</source>
         <translation>第 %1–%2 行</translation>
     </message>
 </context>
 <context>
     <name>ResultsView</name>
+    <message>
+        <location filename="../results.py" line="117" />
+        <source>Type to search your files, or drop a file on the window to find similar ones.
+Results include everything indexed so far, also while indexing runs.</source>
+        <translation>输入文字搜索你的文件，或把文件拖到窗口上查找相似内容。
+结果包含目前已索引的全部内容，索引进行中也可搜索。</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../results.py" line="156" />
+        <location filename="../results.py" line="163" />
         <source>%n result(s)</source>
-        <translation><numerusform>%n 个结果</numerusform></translation>
+        <translation>
+            <numerusform>%n 个结果</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../results.py" line="158" />
+        <location filename="../results.py" line="165" />
         <source>No results for “%1”.</source>
         <translation>没有找到“%1”的结果。</translation>
     </message>
     <message>
-        <location filename="../results.py" line="174" />
+        <location filename="../results.py" line="195" />
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
