@@ -135,7 +135,8 @@ class MainWindow(QMainWindow):
         problems = state["problems"] + [{"path": m.split(":")[0], "status": "folder", "reason": m} for m in state["scan"]]
         self.sidebar.set_problems(problems)
         self.search_panel.set_filter_choices(state["modalities"], list(counts))
-        self.stack.setCurrentWidget(self.tabs if counts else self.welcome)
+        self.stack.setCurrentWidget(self.tabs if counts or self.indexer.is_busy() else self.welcome)
+        self.sidebar.setVisible(bool(counts) or self.indexer.is_busy())
         if self.watcher is not None:
             roots = sorted(counts)
             if roots != getattr(self, "_watched_roots", None):
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
 
     def add_folder(self, folder: str) -> None:
         self.stack.setCurrentWidget(self.tabs)
+        self.sidebar.show()
         self.indexer.index([Path(folder)])
         self.statusBar().showMessage(self.tr("Indexing %1…").replace("%1", folder), 5000)
 

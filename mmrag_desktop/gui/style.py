@@ -18,7 +18,8 @@ STYLE = """
 #previewTitle { font-size: 15px; }
 #welcomeTitle { font-size: 26px; font-weight: 600; }
 #welcomeText { font-size: 14px; }
-#primaryButton { padding: 8px 18px; font-weight: 600; }
+#welcome QPushButton { padding: 8px 18px; }
+#primaryButton { font-weight: 600; }
 #banner { padding: 10px; border-radius: 6px; background: #fff4e6; color: #7a4a00; }
 #placeholder { color: palette(mid); }
 QTabWidget::pane { border: none; }

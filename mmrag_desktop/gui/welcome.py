@@ -27,7 +27,14 @@ class WelcomePage(QWidget):
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text.setFixedWidth(560)
-        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not by an alignment flag: an aligned label is not given
+        # the height its wrapped text needs.
+        centred = QHBoxLayout()
+        centred.addStretch(1)
+        centred.addWidget(text)
+        centred.addStretch(1)
+        layout.addSpacing(10)
+        layout.addLayout(centred)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.add_button = QPushButton(self.tr("Add a folder…"))
