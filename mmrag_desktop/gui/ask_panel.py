@@ -104,6 +104,8 @@ class AskPanel(QWidget):
         left_layout.addWidget(self.new_button)
         self.conversations = QListWidget()
         self.conversations.setObjectName("conversations")
+        self.conversations.setWordWrap(True)
+        self.conversations.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.conversations.itemClicked.connect(self._open_conversation)
         left_layout.addWidget(self.conversations, 1)
         split.addWidget(left)

@@ -314,6 +314,8 @@ class PreviewPane(QWidget):
         self.table.setColumnCount(max((len(r) for r in rows), default=0))
         self.table.setRowCount(len(body))
         self.table.setHorizontalHeaderLabels(header)
+        # Numbered as in the file (the header is row 1), like the locator's rows.
+        self.table.setVerticalHeaderLabels([str(n + 2) for n in range(len(body))])
         for r, row in enumerate(body):
             for c, value in enumerate(row):
                 self.table.setItem(r, c, QTableWidgetItem(value))

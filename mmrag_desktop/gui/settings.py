@@ -118,6 +118,7 @@ class SettingsDialog(QDialog):
         self.models.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.models.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.models.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.models.verticalHeader().hide()
         layout.addWidget(self.models, 1)
         row = QHBoxLayout()
         self.install_button = QPushButton(self.tr("Download…"))
@@ -214,6 +215,7 @@ class SettingsDialog(QDialog):
                                                 self.tr("Problem")])
         self.plugins.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.plugins.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.plugins.verticalHeader().hide()
         layout.addWidget(self.plugins, 1)
         layout.addWidget(QLabel(self.tr("A plugin that fails or is incompatible is turned off with the reason.")))
         self.plugin_boxes: dict[str, QCheckBox] = {}
