@@ -14,6 +14,7 @@ import mimetypes
 import re
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
@@ -194,8 +195,13 @@ class AskPanel(QWidget):
             role, text = _turn_text(turn)
             if role == "user":
                 self.transcript_html.append(self._question_html(text))
-            else:
-                self.transcript_html.append(self._answer_html(text, ()))
+                continue
+            # Stored citations (JSON) become clickable again; the latest turn's numbers win.
+            citations = tuple(SimpleNamespace(**c) for c in turn.get("citations") or () if isinstance(c, dict))
+            for citation in citations:
+                self.citations[int(citation.n)] = citation_result(citation)
+            self.transcript_html.append(self._answer_html(text, citations, supported=turn.get("supported", True)
+                                                          is not False))
         self._render()
 
     def new_conversation(self) -> None:

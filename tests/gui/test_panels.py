@@ -157,6 +157,12 @@ def test_ask_panel_wiring_against_the_ask_contract(qtbot, tmp_path: Path, corpus
 
     library.ask = ask  # type: ignore[attr-defined]
     library.conversations = lambda: [{"id": 7, "title": "How should I back up my files?"}]  # type: ignore[attr-defined]
+    stored_citation = {"n": 1, "path": str(corpus / "notes" / "backups.md"), "locator": {"line_start": 10, "line_end": 15},
+                       "modality": "text", "snippet": "rsync -a --delete"}
+    library.conversation = lambda cid: [  # type: ignore[attr-defined]
+        {"role": "user", "text": "How should I back up my files?", "query": None, "citations": [], "supported": True},
+        {"role": "assistant", "text": "Use rsync [1].", "query": None, "citations": [stored_citation],
+         "supported": True}]
     try:
         window = MainWindow(library, watch=False)
         qtbot.addWidget(window)
@@ -184,6 +190,14 @@ def test_ask_panel_wiring_against_the_ask_contract(qtbot, tmp_path: Path, corpus
             panel.stop()
         assert calls[-1]["conversation_id"] == 7
         assert "(stopped)" in panel.transcript.toPlainText()
+        # Reopening a saved conversation shows its turns with clickable citations.
+        panel.new_conversation()
+        panel._open_conversation(panel.conversations.item(0))
+        qtbot.waitUntil(lambda: "Use rsync" in panel.transcript.toPlainText())
+        assert panel.conversation_id == 7 and "cite:1" in panel.transcript.toHtml()
+        panel._on_link(QUrl("cite:1"))
+        qtbot.waitUntil(lambda: panel.preview.mode() == "text")
+        assert panel.preview.current.item.locator.line_start == 10
         window.close()
     finally:
         library.close()
