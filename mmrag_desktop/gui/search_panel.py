@@ -212,22 +212,16 @@ class SearchPanel(QWidget):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.hit.path)))
 
     def play_result(self, result: Result) -> None:
-        """Play a timed hit from its start: in-app when QtMultimedia is installed, else
-        the system player (which starts at the beginning; the preview shows the time)."""
+        """Play a timed hit from its start in the app; where this machine cannot (no
+        output device, no decoder), the system player opens the file instead."""
         self.preview.show_result(result, self._query_text())
-        try:
-            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-        except ImportError:
+        if not hasattr(self, "player"):
+            from .player import Player
+
+            self.player = Player()
+        start = result.item.locator.time_start or 0.0
+        if not self.player.play(Path(result.hit.path), start, lambda _exc: self.open_result(result)):
             self.open_result(result)
-            return
-        if not hasattr(self, "_player"):
-            self._player = QMediaPlayer(self)
-            self._audio = QAudioOutput(self)
-            self._player.setAudioOutput(self._audio)
-        start_ms = int((result.item.locator.time_start or 0) * 1000)
-        self._player.setSource(QUrl.fromLocalFile(str(result.hit.path)))
-        self._player.setPosition(start_ms)
-        self._player.play()
 
     def current_results(self) -> list[Any]:
         return self.results.results
