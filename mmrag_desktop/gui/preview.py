@@ -93,22 +93,23 @@ def _read_text(path: Path) -> str:
 
 
 def _render_pdf_page(path: Path, page: int, width: int = 900) -> QImage:
+    """Page ``page`` (1-based) rendered ``width`` px wide (worker thread)."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(str(path))
     try:
         index = min(max(page - 1, 0), len(document) - 1)
         pdf_page = document[index]
-        scale = width / max(pdf_page.get_width(), 1)
-        bitmap = pdf_page.render(scale=scale)
-        pil = bitmap.to_pil().convert("RGB")
+        bitmap = pdf_page.render(scale=width / max(pdf_page.get_width(), 1), rev_byteorder=True)
+        array = bitmap.to_numpy()
     finally:
         document.close()
-    buffer = io.BytesIO()
-    pil.save(buffer, "PNG")
-    image = QImage()
-    image.loadFromData(buffer.getvalue(), "PNG")
-    return image
+    height, columns = array.shape[:2]
+    channels = array.shape[2] if array.ndim == 3 else 1
+    formats = {3: QImage.Format.Format_RGB888, 4: QImage.Format.Format_RGBA8888, 1: QImage.Format.Format_Grayscale8}
+    data = array.tobytes()
+    # copy(): the QImage must own its pixels once ``data`` goes away.
+    return QImage(data, columns, height, columns * channels, formats[channels]).copy()
 
 
 def _read_table(path: Path) -> list[list[str]]:
