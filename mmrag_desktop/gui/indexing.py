@@ -143,7 +143,10 @@ class IndexController(QObject):
                 self.finished.emit(report)
 
         self._active.set()
-        self._thread = threading.Thread(target=work, name="mmrag-index", daemon=False)
+        # Daemon: quitting never waits on a hung extractor. Closing the window first asks
+        # the worker to stop at a file boundary (``shutdown``); a file whose transaction
+        # was cut off at exit is simply redone next time, as after a crash.
+        self._thread = threading.Thread(target=work, name="mmrag-index", daemon=True)
         self.started.emit()
         self._thread.start()
 
