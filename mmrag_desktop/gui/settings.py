@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QListWidget,
     QMessageBox,
@@ -41,7 +42,7 @@ LANGUAGES = (("", ""), ("en", "English"), ("zh_CN", "简体中文"))
 
 
 class _Progress(QObject):
-    progressed = Signal(int, int)
+    progressed = Signal(object, object)  # Python ints: byte counts pass 2**31
 
 
 class SettingsDialog(QDialog):
@@ -120,6 +121,7 @@ class SettingsDialog(QDialog):
         self.models.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.models.verticalHeader().hide()
         layout.addWidget(self.models, 1)
+        self.models.itemSelectionChanged.connect(self._selection_changed)
         row = QHBoxLayout()
         self.install_button = QPushButton(self.tr("Download…"))
         self.install_button.clicked.connect(self._install_model)
@@ -164,6 +166,13 @@ class SettingsDialog(QDialog):
                 self.models.setCellWidget(r, 4, box)
         self.models.resizeColumnsToContents()
         self.models.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        state = self.models.item(self.models.currentRow(), 3) if self.models.currentRow() >= 0 else None
+        installable = callable(getattr(self.library, "install_model", None))
+        self.install_button.setEnabled(installable and state is not None
+                                       and state.text() == self.tr("not installed"))
 
     def _selected_model(self) -> str | None:
         item = self.models.item(self.models.currentRow(), 0) if self.models.currentRow() >= 0 else None
@@ -173,13 +182,14 @@ class SettingsDialog(QDialog):
         name = self._selected_model()
         if not name:
             return
-        dialog = QProgressDialog(self.tr("Downloading %1…").replace("%1", name), self.tr("Cancel"), 0, 100, self)
+        # Per mille, not bytes: Qt's progress values are 32-bit and models pass 2 GB.
+        dialog = QProgressDialog(self.tr("Downloading %1…").replace("%1", name), self.tr("Cancel"), 0, 1000, self)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
         cancel = threading.Event()
         dialog.canceled.connect(cancel.set)
         relay = _Progress(self)
-        relay.progressed.connect(lambda done, total: (dialog.setMaximum(max(total, 1)), dialog.setValue(done)))
+        relay.progressed.connect(lambda done, total: dialog.setValue(min(1000, done * 1000 // max(total, 1))))
         library = self.library
 
         def done(_path: Any) -> None:
@@ -196,8 +206,16 @@ class SettingsDialog(QDialog):
     def _import_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a model file"), "",
                                               self.tr("Models (*.onnx *.gguf);;All files (*)"))
-        if path:
-            run_op(lambda: self.library.import_model(Path(path)), lambda _r: self._load_models(), self._error)
+        if not path:
+            return
+        roles = sorted({str(r) for r in (self.models.item(i, 1).text() for i in range(self.models.rowCount())) if r})
+        detect = self.tr("Detect from the file")
+        role, ok = QInputDialog.getItem(self, self.tr("Import a model file"), self.tr("Use it as:"),
+                                        [detect, *roles], 0, False)
+        if not ok:
+            return
+        chosen = None if role == detect else role
+        run_op(lambda: self.library.import_model(Path(path), chosen), lambda _r: self._load_models(), self._error)
 
     def _remove_model(self) -> None:
         name = self._selected_model()

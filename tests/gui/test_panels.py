@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import QProgressDialog, QPushButton
 
 from mmrag_desktop.config import Config
 from mmrag_desktop.gui.ask_panel import ask_available
@@ -199,5 +200,44 @@ def test_ask_panel_wiring_against_the_ask_contract(qtbot, tmp_path: Path, corpus
         qtbot.waitUntil(lambda: panel.preview.mode() == "text")
         assert panel.preview.current.item.locator.line_start == 10
         window.close()
+    finally:
+        library.close()
+
+
+def test_model_download_shows_progress_and_cancels(qtbot, tmp_path: Path) -> None:
+    """The Models page against the model-manager contract (install_model with on_progress
+    and cancel), through a stand-in: the real one is on the model-manager branch. Sizes
+    above 2 GB must not overflow Qt's 32-bit progress values."""
+    import threading
+
+    from mmrag_desktop.gui.settings import SettingsDialog
+
+    library = Library(tmp_path / "lib", config=Config(encoders=()))
+    seen: dict[str, object] = {}
+    started = threading.Event()
+
+    def install_model(name, *, on_progress=None, cancel=None):  # type: ignore[no-untyped-def]
+        seen["name"] = name
+        total = 3 * 1024**3
+        on_progress(total // 2, total)
+        started.set()
+        assert cancel.wait(10)
+        seen["cancelled"] = True
+        raise RuntimeError("cancelled")
+
+    library.install_model = install_model  # type: ignore[attr-defined]
+    try:
+        dialog = SettingsDialog(library)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(lambda: dialog.models.rowCount() > 0)
+        row = next(r for r in range(dialog.models.rowCount()) if dialog.models.item(r, 3).text() == "not installed")
+        dialog.models.selectRow(row)
+        assert dialog.install_button.isEnabled()
+        dialog._install_model()
+        progress = dialog.findChild(QProgressDialog)
+        qtbot.waitUntil(lambda: started.is_set() and progress.value() == 500)
+        qtbot.mouseClick(progress.findChild(QPushButton), Qt.MouseButton.LeftButton)  # the user cancels
+        qtbot.waitUntil(lambda: seen.get("cancelled") is True)
+        assert seen["name"] == dialog.models.item(row, 0).data(256)
     finally:
         library.close()

@@ -3,52 +3,52 @@
 <context>
     <name>AskPanel</name>
     <message>
-        <location filename="../ask_panel.py" line="102" />
+        <location filename="../ask_panel.py" line="103" />
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="126" />
+        <location filename="../ask_panel.py" line="129" />
         <source>Ask a question about your files (Ctrl+Enter)</source>
         <translation>就你的文件提问（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="130" />
+        <location filename="../ask_panel.py" line="133" />
         <source>Ask</source>
         <translation>提问</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="133" />
+        <location filename="../ask_panel.py" line="136" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="150" />
+        <location filename="../ask_panel.py" line="153" />
         <source>Answer generation is not installed in this build, so questions cannot be answered yet. Search works as usual.</source>
         <translation>此版本未安装回答生成功能，暂时无法回答问题。搜索照常可用。</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="170" />
+        <location filename="../ask_panel.py" line="173" />
         <source>Conversation %1</source>
         <translation>对话 %1</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="267" />
+        <location filename="../ask_panel.py" line="275" />
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="274" />
+        <location filename="../ask_panel.py" line="282" />
         <source>(stopped)</source>
         <translation>（已停止）</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="275" />
+        <location filename="../ask_panel.py" line="283" />
         <source>Your files do not clearly support an answer.</source>
         <translation>你的文件中没有足够依据来回答。</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="276" />
+        <location filename="../ask_panel.py" line="284" />
         <source>Sources</source>
         <translation>来源</translation>
     </message>
@@ -71,37 +71,37 @@
         <translation>设置（Ctrl+,）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="150" />
         <source>Indexing %1…</source>
         <translation>正在索引 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="151" />
+        <location filename="../main_window.py" line="153" />
         <source>Remove folder</source>
         <translation>移除文件夹</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="152" />
+        <location filename="../main_window.py" line="154" />
         <source>Remove %1 from the library? Your files are not touched; only the index is dropped.</source>
         <translation>从资料库中移除 %1？你的文件不会被改动，只会删除索引。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="168" />
+        <location filename="../main_window.py" line="170" />
         <source>Indexed: %1</source>
         <translation>已索引：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="206" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="206" />
         <source>The new language is used from the next start.</source>
         <translation>新语言将在下次启动时生效。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
+        <location filename="../main_window.py" line="251" />
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>
@@ -122,43 +122,43 @@
 <context>
     <name>PreviewPane</name>
     <message>
-        <location filename="../preview.py" line="166" />
+        <location filename="../preview.py" line="167" />
         <source>Open</source>
         <extracomment>A link in a preview (e.g. a transcript) asked for another file.</extracomment>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="167" />
+        <location filename="../preview.py" line="168" />
         <source>Open with the default application (Enter)</source>
         <translation>用默认应用打开（Enter）</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="169" />
+        <location filename="../preview.py" line="170" />
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="181" />
+        <location filename="../preview.py" line="182" />
         <source>Select a result to preview it here.</source>
         <translation>选择一个结果在此预览。</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="274" />
+        <location filename="../preview.py" line="275" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="285" />
+        <location filename="../preview.py" line="286" />
         <source>This picture cannot be shown.</source>
         <translation>无法显示此图片。</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="306" />
+        <location filename="../preview.py" line="307" />
         <source>Transcript at %1</source>
         <translation>%1 处的文字记录</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="415" />
+        <location filename="../preview.py" line="418" />
         <source>Lines %1–%2</source>
         <translation>第 %1–%2 行</translation>
     </message>
@@ -253,12 +253,12 @@ Results include everything indexed so far, also while indexing runs.</source>
         <translation>正在按 %1 搜索…</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="197" />
+        <location filename="../search_panel.py" line="200" />
         <source>Search failed: %1</source>
         <translation>搜索失败：%1</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="204" />
+        <location filename="../search_panel.py" line="207" />
         <source>Search by a file</source>
         <translation>按文件搜索</translation>
     </message>
@@ -266,185 +266,197 @@ Results include everything indexed so far, also while indexing runs.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../settings.py" line="54" />
-        <location filename="../settings.py" line="301" />
+        <location filename="../settings.py" line="55" />
+        <location filename="../settings.py" line="321" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="59" />
+        <location filename="../settings.py" line="60" />
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="60" />
+        <location filename="../settings.py" line="61" />
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="61" />
+        <location filename="../settings.py" line="62" />
         <source>Plugins</source>
         <translation>插件</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="62" />
+        <location filename="../settings.py" line="63" />
         <source>Performance</source>
         <translation>性能</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="63" />
+        <location filename="../settings.py" line="64" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="74" />
+        <location filename="../settings.py" line="75" />
         <source>Folders in this library:</source>
         <translation>此资料库中的文件夹：</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="78" />
+        <location filename="../settings.py" line="79" />
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="80" />
-        <location filename="../settings.py" line="127" />
+        <location filename="../settings.py" line="81" />
+        <location filename="../settings.py" line="130" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="86" />
+        <location filename="../settings.py" line="87" />
         <source>Skip files and folders matching (one glob per line, e.g. **/drafts/**):</source>
         <translation>跳过匹配的文件和文件夹（每行一个通配符，例如 **/drafts/**）：</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="98" />
+        <location filename="../settings.py" line="99" />
         <source>Add a folder to the library</source>
         <translation>向资料库添加文件夹</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="116" />
+        <location filename="../settings.py" line="117" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="116" />
+        <location filename="../settings.py" line="117" />
         <source>Role</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="116" />
+        <location filename="../settings.py" line="117" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="117" />
-        <location filename="../settings.py" line="213" />
+        <location filename="../settings.py" line="118" />
+        <location filename="../settings.py" line="232" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="117" />
+        <location filename="../settings.py" line="118" />
         <source>Use for search</source>
         <translation>用于搜索</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="123" />
+        <location filename="../settings.py" line="126" />
         <source>Download…</source>
         <translation>下载…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="125" />
+        <location filename="../settings.py" line="128" />
         <source>Import a file…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="133" />
+        <location filename="../settings.py" line="136" />
         <source>The model manager is not part of this build.</source>
         <translation>此版本不包含模型管理器。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="150" />
+        <location filename="../settings.py" line="153" />
         <source>in use</source>
         <translation>使用中</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="150" />
+        <location filename="../settings.py" line="153" />
         <source>installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="151" />
+        <location filename="../settings.py" line="154" />
+        <location filename="../settings.py" line="175" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="175" />
+        <location filename="../settings.py" line="186" />
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="175" />
+        <location filename="../settings.py" line="186" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="196" />
+        <location filename="../settings.py" line="207" />
+        <location filename="../settings.py" line="213" />
         <source>Import a model file</source>
         <translation>导入模型文件</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="197" />
+        <location filename="../settings.py" line="208" />
         <source>Models (*.onnx *.gguf);;All files (*)</source>
         <translation>模型 (*.onnx *.gguf);;所有文件 (*)</translation>
     </message>
     <message>
+        <location filename="../settings.py" line="212" />
+        <source>Detect from the file</source>
+        <translation>根据文件自动识别</translation>
+    </message>
+    <message>
         <location filename="../settings.py" line="213" />
+        <source>Use it as:</source>
+        <translation>用作：</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="232" />
         <source>On</source>
         <translation>启用</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="213" />
+        <location filename="../settings.py" line="232" />
         <source>Plugin</source>
         <translation>插件</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="213" />
+        <location filename="../settings.py" line="232" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="214" />
+        <location filename="../settings.py" line="233" />
         <source>Problem</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="218" />
+        <location filename="../settings.py" line="238" />
         <source>A plugin that fails or is incompatible is turned off with the reason.</source>
         <translation>出错或不兼容的插件会被关闭，并注明原因。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="250" />
+        <location filename="../settings.py" line="270" />
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="252" />
+        <location filename="../settings.py" line="272" />
         <source>CPU threads for models:</source>
         <translation>模型使用的 CPU 线程：</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="253" />
+        <location filename="../settings.py" line="273" />
         <source>GPU: used automatically when the model runtime finds one.</source>
         <translation>GPU：模型运行时检测到时自动使用。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="264" />
+        <location filename="../settings.py" line="284" />
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="266" />
+        <location filename="../settings.py" line="286" />
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
@@ -568,22 +580,22 @@ Results include everything indexed so far, also while indexing runs.</source>
         <translation>添加要搜索的文件夹；它们会在后台建立索引并保持最新。</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="33" />
+        <location filename="../welcome.py" line="40" />
         <source>Add a folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="37" />
+        <location filename="../welcome.py" line="44" />
         <source>Try the sample library</source>
         <translation>试用示例资料库</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="44" />
+        <location filename="../welcome.py" line="51" />
         <source>Tip: drop a file on the window to find similar ones.</source>
         <translation>提示：把文件拖到窗口上即可查找相似内容。</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="52" />
+        <location filename="../welcome.py" line="59" />
         <source>Add a folder to the library</source>
         <translation>向资料库添加文件夹</translation>
     </message>
