@@ -263,3 +263,31 @@ def test_ask_tab_without_generation_says_so(qtbot, fts_lib, window_for) -> None:
     assert not panel.ask_button.isEnabled() and "not installed" in panel.banner.text()
     window.ask_shortcut()  # Ctrl+Enter must not crash either
     assert panel.transcript.toPlainText() == ""
+
+
+def test_pause_holds_indexing_between_files_and_resume_finishes(qtbot, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    for i in range(80):
+        write(folder / f"f{i:02d}.txt", f"file number {i} " * 100)
+    library = temporary_library(tmp_path / "lib")
+    from mmrag_desktop.gui.main_window import MainWindow
+
+    window = MainWindow(library, watch=False)
+    qtbot.addWidget(window)
+    try:
+        events = []
+        window.indexer.progress.connect(lambda e: events.append(e) if e.phase == "extract" else None)
+        window.add_folder(str(folder))
+        qtbot.waitUntil(lambda: len(events) >= 3, timeout=20000)
+        window.sidebar.pause_button.click()
+        assert window.indexer.is_paused() and window.sidebar.pause_button.text() == "Resume"
+        qtbot.wait(300)  # let the worker reach its next file boundary and stop there
+        held = library.status()["files"].get("indexed", 0)
+        qtbot.wait(400)
+        assert library.status()["files"].get("indexed", 0) == held < 80
+        with qtbot.waitSignal(window.indexer.finished, timeout=60000) as done:
+            window.sidebar.pause_button.click()  # resume
+        assert done.args[0].added == 80 and not done.args[0].cancelled
+    finally:
+        window.close()
+        library.close()
