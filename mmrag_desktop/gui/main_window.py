@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.indexer.finished.connect(self._on_indexed)
         self.indexer.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.search_panel.box.pasted_image.connect(self.paste_image)
+        self.search_panel.box.dropped.connect(self.drop_mime)
         # A problem's file opens its folder, where the user can fix or remove it.
         self.sidebar.problem_activated.connect(
             lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent))))
@@ -231,7 +232,11 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
+        self.drop_mime(event.mimeData())
+        event.acceptProposedAction()
+
+    def drop_mime(self, mime: Any) -> None:
+        """Files dropped anywhere: a folder joins the library, a file is searched by."""
         paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
         if paths and paths[0].is_dir():
             for folder in paths:  # a dropped folder joins the library
@@ -241,7 +246,6 @@ class MainWindow(QMainWindow):
             self.search_by_file(paths[0])
         elif mime.hasImage():
             self.search_by_file(save_clipboard_image(mime.imageData(), self.library.data_dir / "pasted"))
-        event.acceptProposedAction()
 
     # -- closing ----------------------------------------------------------------------------
 

@@ -3,8 +3,8 @@ Esc clears."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 HISTORY = 100
@@ -15,6 +15,8 @@ class SearchBox(QLineEdit):
     search = Signal(str, bool)
     #: Ctrl+V with a picture (and no text) on the clipboard.
     pasted_image = Signal()
+    #: A file or folder dropped on the box (a line edit would otherwise insert its URL).
+    dropped = Signal(object)  # QMimeData
 
     def __init__(self, parent: QWidget | None = None, delay_ms: int = 250) -> None:
         super().__init__(parent)
@@ -37,6 +39,25 @@ class SearchBox(QLineEdit):
             del self.history[:-HISTORY]
         self._position = len(self.history)
         self.search.emit(text, True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _has_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if _has_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if _has_files(event.mimeData()):
+            event.acceptProposedAction()
+            self.dropped.emit(event.mimeData())
+        else:
+            super().dropEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -65,3 +86,7 @@ def _clipboard_has_picture() -> bool:
     if mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()):
         return True
     return mime.hasImage() and not mime.hasText()
+
+
+def _has_files(mime: QMimeData) -> bool:
+    return (mime.hasUrls() and any(u.isLocalFile() for u in mime.urls())) or mime.hasImage()

@@ -81,9 +81,15 @@ def test_dropping_a_document_finds_similar_files(qtbot, fts_lib, window_for, cor
     assert query.path.resolve() == dropped.resolve() and query.modality == "text"
     assert window.search_panel.current_results()[0].hit.path.name == "backups.md"
     assert "my-notes.txt" in window.search_panel.query_label.text()
-    # A file from the library is not listed as similar to itself.
+    # Dropped on the search box too (a line edit would insert the URL), and a file from
+    # the library is not listed as similar to itself.
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(corpus / "notes" / "backups.md"))])
+    box = window.search_panel.box
     with qtbot.waitSignal(window.search_panel.searched, timeout=20000):
-        _drop(window, corpus / "notes" / "backups.md")
+        box.dropEvent(QDropEvent(QPoint(5, 5).toPointF(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                 Qt.KeyboardModifier.NoModifier))
+    assert box.text() == "" and "backups.md" in window.search_panel.query_label.text()
     assert "backups.md" not in [r.hit.path.name for r in window.search_panel.current_results()]
 
 

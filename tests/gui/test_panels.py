@@ -235,9 +235,9 @@ def test_model_download_shows_progress_and_cancels(qtbot, tmp_path: Path) -> Non
         assert dialog.install_button.isEnabled()
         dialog._install_model()
         progress = dialog.findChild(QProgressDialog)
-        qtbot.waitUntil(lambda: started.is_set() and progress.value() == 500)
+        qtbot.waitUntil(lambda: started.is_set() and progress.value() == 500, timeout=20000)
         qtbot.mouseClick(progress.findChild(QPushButton), Qt.MouseButton.LeftButton)  # the user cancels
-        qtbot.waitUntil(lambda: seen.get("cancelled") is True)
+        qtbot.waitUntil(lambda: seen.get("cancelled") is True, timeout=20000)
         assert seen["name"] == dialog.models.item(row, 0).data(256)
     finally:
         library.close()
