@@ -203,10 +203,30 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.library, self)
         dialog.sources_changed.connect(self.refresh)
-        dialog.language_changed.connect(lambda _lang: QMessageBox.information(
-            self, self.tr("Language"), self.tr("The new language is used from the next start.")))
+        dialog.language_changed.connect(self._offer_restart)
         dialog.exec()
         self.refresh()
+
+    def _offer_restart(self, _language: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Language"),
+                          self.tr("The new language is used from the next start. Restart now?"),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        if box.exec() == QMessageBox.StandardButton.Yes:
+            self.restart()
+
+    def restart(self) -> None:
+        """Close (stopping indexing cleanly) and start the app again with the same options."""
+        import sys
+
+        from PySide6.QtCore import QCoreApplication, QProcess
+
+        if sys.argv and sys.argv[0].endswith("__main__.py"):
+            program, arguments = sys.executable, ["-m", "mmrag_desktop", *sys.argv[1:]]
+        else:
+            program, arguments = sys.argv[0], sys.argv[1:]
+        if self.close():
+            QProcess.startDetached(program, arguments)
+            QCoreApplication.quit()
 
     def paste_image(self) -> None:
         clipboard = QGuiApplication.clipboard()

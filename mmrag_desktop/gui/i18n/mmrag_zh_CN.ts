@@ -71,37 +71,37 @@
         <translation>设置（Ctrl+,）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="150" />
+        <location filename="../main_window.py" line="151" />
         <source>Indexing %1…</source>
         <translation>正在索引 %1…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="153" />
+        <location filename="../main_window.py" line="154" />
         <source>Remove folder</source>
         <translation>移除文件夹</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="154" />
+        <location filename="../main_window.py" line="155" />
         <source>Remove %1 from the library? Your files are not touched; only the index is dropped.</source>
         <translation>从资料库中移除 %1？你的文件不会被改动，只会删除索引。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="170" />
+        <location filename="../main_window.py" line="171" />
         <source>Indexed: %1</source>
         <translation>已索引：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206" />
+        <location filename="../main_window.py" line="211" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206" />
-        <source>The new language is used from the next start.</source>
-        <translation>新语言将在下次启动时生效。</translation>
+        <location filename="../main_window.py" line="212" />
+        <source>The new language is used from the next start. Restart now?</source>
+        <translation>新语言将在下次启动时生效。现在重新启动吗？</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="275" />
         <source>Stopping indexing…</source>
         <translation>正在停止索引…</translation>
     </message>
