@@ -91,8 +91,12 @@ def main() -> None:
         painter.drawText(image.rect(), 0x84, label)  # AlignCenter
         painter.end()
         image.save(str(pictures / f"{name}.png"))
-    for i in range(60):  # enough files that the indexing picture is caught mid-way
-        (corpus / "notes" / f"journal-{i:02d}.md").write_text(
+    # A second folder with enough files that indexing is pictured mid-way; it leaves the
+    # library again before the searches, so it does not crowd their results.
+    journal = work / "journal"
+    journal.mkdir()
+    for i in range(60):
+        (journal / f"journal-{i:02d}.md").write_text(
             f"# Journal {i}\n\n" + " ".join(f"Day {i}, entry {j}: notes about the garden, travel and work."
                                            for j in range(12)), "utf-8")
     captured: list[bool] = []
@@ -103,9 +107,17 @@ def main() -> None:
             captured.append(True)
             shot("02-indexing")
 
-    window.indexer.progress.connect(on_progress)
+    finished: list[object] = []
+    window.indexer.finished.connect(finished.append)
     window.add_folder(str(corpus))
-    wait(lambda: not window.indexer.is_busy() and not window.sidebar.progress_box.isVisible(), 600)
+    wait(lambda: len(finished) == 1, 600)
+    window.indexer.progress.connect(on_progress)
+    window.add_folder(str(journal))
+    wait(lambda: len(finished) == 2, 600)
+    window.indexer.progress.disconnect(on_progress)
+    library.remove_source(journal)
+    window.refresh()
+    wait(lambda: window.sidebar.sources.count() == 1, 30)
 
     searched: list[int] = []
     window.search_panel.searched.connect(searched.append)
