@@ -112,46 +112,71 @@ def test_dropping_a_picture_makes_a_file_query_of_its_modality(qtbot, fts_lib, w
     assert query.path.resolve() == picture.resolve() and query.modality == "image"
 
 
-@pytest.mark.parametrize("suffix", [".png", ".wav"])
-def test_dropping_media_finds_similar_media_when_a_plugin_indexes_it(qtbot, window_for, tmp_path: Path,
-                                                                    suffix: str) -> None:
+def _word_picture(path: Path, word: str, background: str, size: tuple[int, int] = (480, 240)) -> Path:
+    """A picture whose content is known: one big word (for OCR and for CLIP alike)."""
+    from PySide6.QtGui import QFont, QPainter
+
+    image = QImage(*size, QImage.Format.Format_RGB32)
+    image.fill(QColor(background))
+    painter = QPainter(image)
+    painter.setPen(QColor("black"))
+    painter.setFont(QFont("sans", size[1] // 5, QFont.Weight.Bold))
+    painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, word)
+    painter.end()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert image.save(str(path))
+    return path
+
+
+def _search_by_drop(qtbot, window_for, library, folder: Path, probe: Path):  # type: ignore[no-untyped-def]
+    window = window_for(library)
+    index_and_wait(qtbot, window, folder, timeout=300000)
+    with qtbot.waitSignal(window.search_panel.searched, timeout=120000):
+        _drop(window, probe)
+    return [r.hit.path.name for r in window.search_panel.current_results()]
+
+
+@pytest.mark.slow
+def test_dropping_a_picture_finds_similar_pictures(qtbot, window_for, tmp_path: Path) -> None:
     from mmrag_desktop.library import Library
 
     library = Library(tmp_path / "lib")
     try:
-        if suffix not in library.extractors:
-            pytest.skip(f"no plugin on this branch indexes {suffix} files (the modality plugins add them)")
-        folder = tmp_path / "media"
-        if suffix == ".png":
-            for name, colour in (("red", "#e03131"), ("green", "#2f9e44"), ("blue", "#1c7ed6")):
-                _picture(folder / f"{name}.png", colour)
-            probe = _picture(tmp_path / "probe" / "reddish.png", "#d9480f")
-            expected = "red.png"
-        else:
-            import math
-            import struct
-            import wave
+        if ".png" not in library.extractors:
+            pytest.skip("no plugin on this branch indexes .png files (the image plugin adds it)")
+        folder = tmp_path / "pictures"
+        for word, background in (("GARDEN", "#b2f2bb"), ("INVOICE", "#ffffff"), ("BICYCLE", "#ffd8a8")):
+            _word_picture(folder / f"{word.lower()}.png", word, background)
+        probe = _word_picture(tmp_path / "probe" / "another-garden.png", "GARDEN", "#d3f9d8", (400, 300))
+        names = _search_by_drop(qtbot, window_for, library, folder, probe)
+        assert names and names[0] == "garden.png"
+    finally:
+        library.close()
 
-            def tone(path: Path, hz: float) -> Path:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with wave.open(str(path), "wb") as out:
-                    out.setnchannels(1)
-                    out.setsampwidth(2)
-                    out.setframerate(16000)
-                    out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * hz * i / 16000)))
-                                             for i in range(16000)))
-                return path
 
-            tone(folder / "low.wav", 220)
-            tone(folder / "high.wav", 3000)
-            probe = tone(tmp_path / "probe" / "low-again.wav", 230)
-            expected = "low.wav"
-        window = window_for(library)
-        index_and_wait(qtbot, window, folder, timeout=120000)
-        with qtbot.waitSignal(window.search_panel.searched, timeout=60000):
-            _drop(window, probe)
-        results = window.search_panel.current_results()
-        assert results and results[0].hit.path.name == expected
+@pytest.mark.slow
+def test_dropping_a_voice_clip_finds_what_it_speaks_about(qtbot, window_for, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from mmrag_desktop.library import Library
+
+    library = Library(tmp_path / "lib")
+    try:
+        if ".wav" not in library.extractors:
+            pytest.skip("no plugin on this branch indexes .wav files (the speech plugin adds it)")
+        if not shutil.which("espeak-ng"):
+            pytest.skip("espeak-ng (which speaks the test clips) is not installed")
+        folder = tmp_path / "clips"
+        folder.mkdir()
+        for name, words in (("garden", "The tomatoes in the garden need watering every morning."),
+                            ("invoice", "The invoice for the new printer is due at the end of next month.")):
+            subprocess.run(["espeak-ng", "-w", str(folder / f"{name}.wav"), words], check=True)
+        (tmp_path / "probe").mkdir()
+        probe = tmp_path / "probe" / "question.wav"
+        subprocess.run(["espeak-ng", "-w", str(probe), "When should I water the tomatoes in my garden?"], check=True)
+        names = _search_by_drop(qtbot, window_for, library, folder, probe)
+        assert names and names[0] == "garden.wav"
     finally:
         library.close()
 

@@ -75,6 +75,7 @@ def test_chinese_interface_is_used_when_chosen(qtbot, tmp_path: Path) -> None:
         library.close()
 
 
+@pytest.mark.slow  # a real local model answers, twice
 def test_ask_streams_and_a_citation_opens_the_preview(qtbot, tmp_path: Path, corpus: Path) -> None:
     library = Library(tmp_path / "lib")
     try:
