@@ -160,6 +160,7 @@ def main() -> None:
     if panel.available:
         answered: list[object] = []
         panel.answered.connect(answered.append)
+        panel.failed.connect(answered.append)  # e.g. no generator model installed: picture the message
         panel.question.setPlainText("How often should I back up my files, and where?")
         panel.ask()
         wait(lambda: bool(answered), 300)

@@ -77,6 +77,7 @@ def _turn_text(turn: dict[str, Any]) -> tuple[str, str]:
 
 class AskPanel(QWidget):
     answered = Signal(object)  # the Answer
+    failed = Signal(str)  # why a question could not be answered
     citation_opened = Signal(object)  # Result
 
     def __init__(self, library: Library, parent: QWidget | None = None) -> None:
@@ -268,6 +269,7 @@ class AskPanel(QWidget):
         self.stop_button.setEnabled(False)
         self.transcript_html.append(f"<p style='color:#c92a2a'>{html.escape(str(exc))}</p>")
         self._render()
+        self.failed.emit(str(exc))
 
     # -- rendering ----------------------------------------------------------------------
 
