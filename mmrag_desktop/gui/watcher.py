@@ -72,7 +72,8 @@ class SourceWatcher(QObject):
             self._watcher.removePaths(old)
         self._listings = listings
         folders = list(listings)
-        self._watcher.addPaths(folders)
+        if folders:
+            self._watcher.addPaths(folders)
         room = MAX_WATCHED - len(folders)
         files = [p for listing in listings.values() for p, (size, _) in listing.items() if size >= 0][: max(room, 0)]
         if files:
