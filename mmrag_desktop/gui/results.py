@@ -174,11 +174,13 @@ class ResultsView(QWidget):
         """With text hits below, the grid is only as tall as its rows of pictures need
         (at most two rows, then it scrolls); alone it takes the whole height."""
         if not self.rows.isVisible() or not self.grid.count():
+            self.grid.setMinimumHeight(0)
             self.grid.setMaximumHeight(16777215)
             return
         per_row = max(self.grid.viewport().width() // self.grid.gridSize().width(), 1)
         rows = min(-(-self.grid.count() // per_row), 2)
-        self.grid.setMaximumHeight(rows * self.grid.gridSize().height() + 2 * self.grid.frameWidth() + 8)
+        # Fixed, not just capped: the layout's stretch would otherwise give it a third.
+        self.grid.setFixedHeight(rows * self.grid.gridSize().height() + 2 * self.grid.frameWidth() + 8)
 
     def _add_row(self, result: Result) -> None:
         item = QListWidgetItem()
