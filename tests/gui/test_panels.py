@@ -86,13 +86,16 @@ def test_ask_streams_and_a_citation_opens_the_preview(qtbot, tmp_path: Path, cor
             pytest.skip("no generator model installed")
         from mmrag_desktop.gui.main_window import MainWindow
 
+        (corpus / "notes" / "garden.txt").write_text(
+            "The tomato seedlings were planted on 12 May in the greenhouse.\nThey need water every second day.\n",
+            "utf-8")
         window = MainWindow(library, watch=False)
         qtbot.addWidget(window)
         index_and_wait(qtbot, window, corpus, timeout=120000)
         panel = window.ask_panel
         tokens: list[str] = []
         panel._tokens.token.connect(tokens.append)
-        panel.question.setPlainText("How should I back up my files?")
+        panel.question.setPlainText("When were the tomato seedlings planted?")
         with qtbot.waitSignal(panel.answered, timeout=300000) as blocker:
             panel.ask()
         answer = blocker.args[0]
@@ -104,8 +107,9 @@ def test_ask_streams_and_a_citation_opens_the_preview(qtbot, tmp_path: Path, cor
             panel._on_link(QUrl(f"cite:{first}"))
         qtbot.waitUntil(lambda: panel.preview.mode() != "empty")
         assert panel.preview.current.hit.path == Path(str(answer.citations[0].path))
+        assert "garden.txt" in {Path(str(c.path)).name for c in answer.citations}
         # A follow-up continues the same conversation.
-        panel.question.setPlainText("And how often?")
+        panel.question.setPlainText("And how often do they need water?")
         with qtbot.waitSignal(panel.answered, timeout=300000) as follow:
             panel.ask()
         assert follow.args[0].conversation_id == answer.conversation_id is not None
