@@ -161,7 +161,7 @@ def main() -> None:
         answered: list[object] = []
         panel.answered.connect(answered.append)
         panel.failed.connect(answered.append)  # e.g. no generator model installed: picture the message
-        panel.question.setPlainText("How often should I back up my files, and where?")
+        panel.question.setPlainText("Which command copies my home folder to the external drive?")
         panel.ask()
         wait(lambda: bool(answered), 300)
         if panel.citations:

@@ -280,21 +280,21 @@ class AskPanel(QWidget):
 
     def _answer_html(self, text: str, citations: tuple[Any, ...], supported: bool = True, stopped: bool = False) -> str:
         body = re.sub(r"\[(\d+)\]", lambda m: f"<a href='cite:{m.group(1)}'>[{m.group(1)}]</a>", html.escape(text))
+        # An unsupported answer's text already says so (the generation contract): it is
+        # only set apart, in italics.
+        body = body if supported else f"<i>{body}</i>"
         parts = [f"<p style='white-space:pre-wrap'>{body}</p>"]
         stopped_text = self.tr("(stopped)")
-        unsupported_text = self.tr("Your files do not clearly support an answer.")
         sources_text = self.tr("Sources")
         if stopped:
             parts.append(f"<p><i>{html.escape(stopped_text)}</i></p>")
-        if not supported:
-            parts.append(f"<p><i>{html.escape(unsupported_text)}</i></p>")
         if citations:
             items = []
             for citation in citations:
                 where = _locator(citation.locator).describe()
                 label = f"{Path(str(citation.path)).name}" + (f" ({where})" if where else "")
-                items.append(f"<li><a href='cite:{int(citation.n)}'>[{int(citation.n)}] {html.escape(label)}</a></li>")
-            parts.append(f"<p><b>{html.escape(sources_text)}</b></p><ol style='margin-top:0'>{''.join(items)}</ol>")
+                items.append(f"<a href='cite:{int(citation.n)}'>[{int(citation.n)}] {html.escape(label)}</a>")
+            parts.append(f"<p><b>{html.escape(sources_text)}</b><br>{'<br>'.join(items)}</p>")
         return "".join(parts)
 
     def _render(self, streaming: str | None = None) -> None:

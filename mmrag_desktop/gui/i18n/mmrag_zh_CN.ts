@@ -3,52 +3,47 @@
 <context>
     <name>AskPanel</name>
     <message>
-        <location filename="../ask_panel.py" line="103" />
+        <location filename="../ask_panel.py" line="104" />
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="129" />
+        <location filename="../ask_panel.py" line="130" />
         <source>Ask a question about your files (Ctrl+Enter)</source>
         <translation>就你的文件提问（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="133" />
+        <location filename="../ask_panel.py" line="134" />
         <source>Ask</source>
         <translation>提问</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="136" />
+        <location filename="../ask_panel.py" line="137" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="153" />
+        <location filename="../ask_panel.py" line="154" />
         <source>Answer generation is not installed in this build, so questions cannot be answered yet. Search works as usual.</source>
         <translation>此版本未安装回答生成功能，暂时无法回答问题。搜索照常可用。</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="173" />
+        <location filename="../ask_panel.py" line="174" />
         <source>Conversation %1</source>
         <translation>对话 %1</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="275" />
+        <location filename="../ask_panel.py" line="277" />
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="282" />
+        <location filename="../ask_panel.py" line="287" />
         <source>(stopped)</source>
         <translation>（已停止）</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="283" />
-        <source>Your files do not clearly support an answer.</source>
-        <translation>你的文件中没有足够依据来回答。</translation>
-    </message>
-    <message>
-        <location filename="../ask_panel.py" line="284" />
+        <location filename="../ask_panel.py" line="288" />
         <source>Sources</source>
         <translation>来源</translation>
     </message>
@@ -185,7 +180,7 @@ Results include everything indexed so far, also while indexing runs.</source>
         <translation>没有找到“%1”的结果。</translation>
     </message>
     <message>
-        <location filename="../results.py" line="195" />
+        <location filename="../results.py" line="197" />
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
