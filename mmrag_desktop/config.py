@@ -54,6 +54,10 @@ class Config:
     fusion_weights: dict[str, float] = field(default_factory=lambda: {"bm25": 0.75, "dense": 1.0})
     #: CPU threads for encoders (0: let the runtime decide).
     threads: int = 0
+    #: Plugins the user turned off (names as in `mmrag plugins`); kept across restarts.
+    disabled_plugins: tuple[str, ...] = ()
+    #: Desktop app language ("en", "zh_CN"); empty follows the system locale.
+    language: str = ""
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **changes)

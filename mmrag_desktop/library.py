@@ -55,6 +55,8 @@ class Library:
         #: Derived media written by extractors (thumbnails, keyframes, rendered views).
         self.media_dir = self.data_dir / "media"
         self.plugins = plugins or Plugins(safe_mode=safe_mode)
+        for name in self.config.disabled_plugins:
+            self.plugins.switch_off(name)
         self._index_lock = threading.Lock()
         self._search_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mmrag-retrieve")
         self._load_components()
@@ -158,6 +160,31 @@ class Library:
         if report.problems:
             self.store.set_meta("scan_problems", "\n".join(report.problems[-200:]))
         return report
+
+    def update_files(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IndexReport:
+        """Re-index just these files (new, changed or deleted ones, e.g. from a file
+        watcher) without scanning their sources; paths outside every source are ignored."""
+        files: list[tuple[SourceRow, str]] = []
+        for path in dict.fromkeys(Path(p).expanduser().absolute() for p in paths):
+            source = self._source_containing(path.parent.resolve() / path.name)
+            if source is not None:
+                files.append((source, str(path.parent.resolve() / path.name)))
+        if not self._index_lock.acquire(blocking=False):
+            raise MMRagError("This library is already being indexed.")
+        try:
+            for encoder in self.encoders:
+                encoder.ensure_dim()
+            indexer = Indexer(self.store, self.config, self.extractors, self.encoders, progress=progress,
+                              cancel=cancel, media_dir=self.media_dir)
+            return indexer.run_files(files)
+        finally:
+            self._index_lock.release()
 
     def _source_containing(self, path: Path) -> SourceRow | None:
         for source in self.store.sources():
@@ -281,6 +308,27 @@ class Library:
 
     def plugin_listing(self) -> list[dict[str, Any]]:
         return [info.to_json() for info in self.plugins.listing()]
+
+    def set_plugin_enabled(self, name: str, enabled: bool) -> None:
+        """Turn a plugin off or back on, persisted in the settings; a plugin that failed
+        or is incompatible stays off whatever the setting says."""
+        if name not in {info.name for info in self.plugins.listing()}:
+            raise MMRagError(f"No plugin named {name!r} (see `mmrag plugins`).")
+        disabled = [n for n in self.config.disabled_plugins if n != name] + ([] if enabled else [name])
+        if enabled:
+            self.plugins.switch_on(name)
+        else:
+            self.plugins.switch_off(name)
+        self.update_config(disabled_plugins=tuple(disabled))
+
+    def source_counts(self) -> dict[str, dict[str, Any]]:
+        """Per source path: indexed files by modality and files by status."""
+        counts = self.store.source_counts()
+        return {str(s.path): counts.get(s.id, {"modalities": {}, "files": {}}) for s in self.store.sources()}
+
+    def previews(self) -> list[tuple[str, Any]]:
+        """(plugin, descriptor) pairs from ``register_previews``, for the desktop app."""
+        return self.plugins.collect("register_previews")
 
     def model_listing(self) -> list[dict[str, Any]]:
         rows = models.status()

@@ -64,7 +64,7 @@ class PluginInfo:
     module: str
     source: str  # "built-in" or the distribution name
     version: str
-    state: str = "enabled"  # enabled | failed | incompatible | not-allowed
+    state: str = "enabled"  # enabled | disabled (by the user) | failed | incompatible | not-allowed
     reason: str | None = None
     hooks: list[str] = field(default_factory=list)
     api: str = ""
@@ -192,6 +192,17 @@ class Plugins:
         info = self.info.setdefault(plugin_name, PluginInfo(plugin_name, plugin_name, "local", "?"))
         info.state, info.reason = "failed", reason
         log.warning("plugin %s disabled: %s", plugin_name, reason)
+
+    def switch_off(self, plugin_name: str) -> None:
+        """The user turned this plugin off (a failure reason, if any, is kept)."""
+        info = self.info.get(plugin_name)
+        if info is not None and info.state == "enabled":
+            info.state, info.reason = "disabled", "turned off in settings"
+
+    def switch_on(self, plugin_name: str) -> None:
+        info = self.info.get(plugin_name)
+        if info is not None and info.state == "disabled":
+            info.state, info.reason = "enabled", None
 
     def listing(self) -> list[PluginInfo]:
         return sorted(self.info.values(), key=lambda i: (i.source != "built-in", i.name))

@@ -16,6 +16,10 @@ APT_PACKAGES=(python3-venv)
 # Speech: espeak-ng reads answers aloud (mmrag_tts) and makes the test speech;
 # PortAudio is what sounddevice plays through.
 APT_PACKAGES+=(espeak-ng libportaudio2)
+# The desktop app (PySide6): the libraries Qt's xcb platform plugin loads, a CJK font so
+# Chinese renders, and Xvfb for scripts/screenshots.py and display-less machines.
+GUI_APT_PACKAGES=(libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0
+  libxcb-shape0 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libportaudio2 fonts-noto-cjk xvfb)
 
 PYTHON="${PYTHON:-python3}"
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
@@ -68,6 +72,7 @@ if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; 
   if ! ldconfig -p 2>/dev/null | grep -q 'libglib-2\.0\.so\.0'; then
     if apt-cache show libglib2.0-0t64 >/dev/null 2>&1; then apt_install libglib2.0-0t64; else apt_install libglib2.0-0; fi
   fi
+  apt_install "${GUI_APT_PACKAGES[@]}"
 fi
 
 if [[ ! -x .venv/bin/python ]]; then

@@ -15,6 +15,8 @@ Two passes, both resumable:
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,7 +29,7 @@ from ..config import Config
 from ..interfaces import Encoder, ExtractContext, ExtractionError, Extractor
 from ..records import Item
 from ..store import FileRow, SourceRow, Space, Store
-from .scan import FoundFile, ScanProblems, scan
+from .scan import FoundFile, ScanProblems, matches_any, scan
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,51 @@ class Indexer:
             self.progress(rate.progress("extract", len(work)))
             # Rows whose path vanished and was not claimed by a move are gone for good.
             gone = [row.id for rows in known.values() for path, row in rows.items() if path in missing]
+            self.store.delete_files(gone)
+            report.removed = len(gone)
+            report.embedded = self.embed_pending()
+            report.cancelled = self.cancel.is_set()
+        report.seconds = time.perf_counter() - started
+        self.progress(IndexProgress("done", 1, 1))
+        return report
+
+    def run_files(self, files: Sequence[tuple[SourceRow, str]]) -> IndexReport:
+        """Re-index exactly these paths (a file watcher's new, changed and deleted files)
+        without walking their sources. Paths the source's rules exclude are ignored."""
+        report = IndexReport()
+        started = time.perf_counter()
+        present: list[tuple[SourceRow, FoundFile]] = []
+        missing: set[str] = set()
+        for source, path in files:
+            relative = Path(path).relative_to(source.path).as_posix() if Path(path) != source.path else Path(path).name
+            hidden = self.config.skip_hidden and any(part.startswith(".") for part in Path(relative).parts)
+            excluded = matches_any(relative, tuple(self.config.exclude) + tuple(source.exclude)) or (
+                source.include and not matches_any(relative, source.include))
+            try:
+                info = os.stat(path)
+            except OSError:
+                info = None
+            if info is not None and stat.S_ISREG(info.st_mode) and not hidden and not excluded:
+                present.append((source, FoundFile(path, info.st_size, info.st_mtime_ns)))
+            elif self.store.file_by_path(path) is not None:
+                missing.add(path)
+        rate = _Rate(len(present))
+        for done, (source, entry) in enumerate(present):
+            if self.cancel.is_set():
+                report.cancelled = True
+                break
+            self.progress(rate.progress("extract", done, entry.path))
+            row = self.store.file_by_path(entry.path)
+            if self._extractor_for(entry.path) is None:
+                report.unsupported += 1
+                if row is not None:
+                    missing.add(entry.path)
+            elif row is not None and row.size == entry.size and row.mtime_ns == entry.mtime_ns:
+                report.unchanged += 1
+            else:
+                self._index_file(source, entry, row, missing, report)
+        if not report.cancelled:
+            gone = [row.id for row in (self.store.file_by_path(p) for p in sorted(missing)) if row is not None]
             self.store.delete_files(gone)
             report.removed = len(gone)
             report.embedded = self.embed_pending()

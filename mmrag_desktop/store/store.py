@@ -567,6 +567,17 @@ class Store:
                            "pending": self.count_to_embed(space)})
         return {"files": by_status, "modalities": by_modality, "items": items, "spaces": spaces}
 
+    def source_counts(self) -> dict[int, dict[str, Any]]:
+        """Per source: indexed files by modality and files by status (the GUI's sidebar)."""
+        out: dict[int, dict[str, Any]] = {}
+        for source_id, modality, status, count in self._query(
+                "SELECT source_id, modality, status, count(*) FROM files GROUP BY source_id, modality, status"):
+            entry = out.setdefault(source_id, {"modalities": {}, "files": {}})
+            entry["files"][status] = entry["files"].get(status, 0) + count
+            if status == "indexed":
+                entry["modalities"][modality or ""] = entry["modalities"].get(modality or "", 0) + count
+        return out
+
     def problems(self, limit: int = 1000) -> list[FileRow]:
         rows = self._query(
             "SELECT id, source_id, path, size, mtime_ns, content_hash, status, extractor, extractor_version, reason "
