@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, cli_ask
 from .errors import MMRagError
 from .records import Filters
 
@@ -358,6 +358,10 @@ def demo(ctx: click.Context) -> None:
                 where = hit.best.locator.describe()
                 click.echo(f"  {number}. {hit.path.name}" + (f" ({where})" if where else ""))
                 click.echo(f"     {hit.best.snippet[:160]}")
+
+
+cli.add_command(cli_ask.ask)
+cli.add_command(cli_ask.chat)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -48,6 +48,8 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("e5", "mmrag_e5"),
     ("onnx_encoder", "mmrag_onnx_encoder"),
     ("retrievers", "mmrag_retrievers"),
+    ("augment", "mmrag_augment"),
+    ("llama", "mmrag_llama"),
 )
 
 

@@ -78,7 +78,8 @@ def item_hits(
         stored = items.get(item_id)
         if stored is not None:
             hits.append(ItemHit(item_id, score, stored.modality, stored.kind, stored.locator,
-                                snippet(stored.text, query_text, fts_mode), stored.text, dict(ranks.get(item_id, {}))))
+                                snippet(stored.text, query_text, fts_mode), stored.text, dict(ranks.get(item_id, {})),
+                                Path(stored.path)))
     return hits
 
 
