@@ -60,9 +60,9 @@ fi
 LLAMA_CPP_VERSION="0.3.36"
 WHEEL_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mmrag/wheels"
 ensure_llama_wheel() {
-  local tag
-  tag="$(.venv/bin/python -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
-  if compgen -G "$WHEEL_DIR/llama_cpp_python-${LLAMA_CPP_VERSION}-${tag}-*.whl" >/dev/null; then
+  # The wheel is py3-none-<platform> (ctypes bindings): one per machine architecture.
+  if compgen -G "$WHEEL_DIR/llama_cpp_python-${LLAMA_CPP_VERSION}-*-linux_$(uname -m).whl" >/dev/null \
+      || compgen -G "$WHEEL_DIR/llama_cpp_python-${LLAMA_CPP_VERSION}-*-macosx_*.whl" >/dev/null; then
     return 0
   fi
   if ! command -v c++ >/dev/null 2>&1 || ! command -v cmake >/dev/null 2>&1; then

@@ -83,6 +83,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def lib(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     config = Config(encoders=(), llm_model=SMALL, threads=2)
     library = temporary_library(tmp_path_factory.mktemp("lib"), _media, config=config)
+    config.save(library.data_dir / "settings.json")  # the CLI tests open the same library
     report = library.index([corpus])
     assert report.failed == 0
     yield library
@@ -197,7 +198,9 @@ def test_corrupt_gguf_is_one_clear_error(tmp_path: Path, content: bytes, capsys:
     model = tmp_path / "broken.gguf"
     model.write_bytes(content)
     data = tmp_path / "lib"
-    with temporary_library(data, config=Config(encoders=(), llm_model=str(model))) as library:
+    config = Config(encoders=(), llm_model=str(model))
+    with temporary_library(data, config=config) as library:
+        config.save(data / "settings.json")
         library.index([write(tmp_path / "docs" / "a.txt", "The backup runs at night.")])
         with pytest.raises(MMRagError) as error:
             library.ask("When does the backup run?")

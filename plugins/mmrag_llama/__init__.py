@@ -43,11 +43,11 @@ class LlamaGenerator(Generator):
         self.rewrite = config.llm_query_rewrite
 
     def engine(self) -> LlamaEngine:
-        from mmrag_desktop.pipeline.generate import SYSTEM_PROMPT
+        from mmrag_desktop.pipeline.generate import prefix_messages
 
         engine = shared_engine(resolve(self.model), n_ctx=self.n_ctx, threads=self.threads,
                                gpu_layers=self.gpu_layers)
-        engine.prime(SYSTEM_PROMPT)
+        engine.prime(prefix_messages())
         return engine
 
     def chat(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 256,
