@@ -50,6 +50,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no-compress": {"augmenters": ("instruction-guard", "mmr"), "evidence_items": 3},
     "no-mmr": {"augmenters": ("instruction-guard", "compress")},
     "no-gate": {"answer_min_coverage": 0.0},
+    "no-grounding-check": {"answer_grounding_check": False},
 }
 
 

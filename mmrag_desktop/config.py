@@ -69,6 +69,9 @@ class Config:
     #: Below this share of the question's terms found in the evidence, answer "not in
     #: your files" without generating (tuned on the RAG dev set, benchmarks/results/rag.md).
     answer_min_coverage: float = 0.5
+    #: Mark an answer unsupported when it only restates the question or states numbers
+    #: the evidence does not contain (see pipeline/generate.py ``grounded``).
+    answer_grounding_check: bool = True
     #: Augmenters to run (None: those their plugin marks default), by name.
     augmenters: tuple[str, ...] | None = None
     #: Rewrite follow-up questions with the LLM instead of the cheap condensation

@@ -165,3 +165,14 @@ def test_streamed_text_is_exactly_the_answer_and_markup_ends_it() -> None:
     assert ended == "stop" and stream.out == "The backup runs." and "".join(shown) == stream.out
     refused = _Stream(shown.append)
     assert refused.feed(" NOT") is None and refused.feed(" IN FILES") == "refused"
+
+
+def test_grounding_check_rejects_restated_questions_and_foreign_numbers() -> None:
+    from mmrag_desktop.pipeline.generate import grounded
+
+    hits = [_hit(1, "The OpenSSH server reads /etc/ssh/sshd_config. Kernel error level 3 is KERN_ERR.")]
+    assert grounded("It reads /etc/ssh/sshd_config [1].", "Which file does the OpenSSH server read?", hits)
+    assert grounded("KERN_ERR [1].", "What is kernel error level 3 called?", hits)
+    assert grounded("3 [1].", "Which level is KERN_ERR?", hits)
+    assert not grounded("The default SSH port of the OpenSSH server is 5609 [1].", "What is the default SSH port?", hits)
+    assert not grounded("The OpenSSH server reads a file [1].", "Which file does the OpenSSH server read?", hits)
