@@ -91,8 +91,8 @@ class LLMRewrite(QueryTransform):
             return query
         question = query.original or query.text or ""
         lines = [f"{role}: {text[:300]}" for role, text in query.history[-4:]]
-        messages = [{"role": "system", "content": REWRITE_PROMPT},
-                    {"role": "user", "content": "\n".join([*lines, f"user: {question}"])}]
+        prompt = "Conversation:\n" + "\n".join(lines) + f"\n\nFollow-up question: {question}\nStandalone query:"
+        messages = [{"role": "system", "content": REWRITE_PROMPT}, {"role": "user", "content": prompt}]
         rewritten = "".join(self.generator.chat(messages, max_tokens=40)).strip().splitlines()
         if not rewritten or not rewritten[0].strip():
             return query
