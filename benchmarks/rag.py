@@ -141,15 +141,15 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def table(results: list[dict[str, Any]], model: str, threads: int) -> str:
     lines = [f"### {model} ({threads or os.cpu_count()} threads, {platform.machine()}, {time.strftime('%Y-%m-%d')})", "",
              "| configuration | answer acc. | citation acc. (exact) | evidence recall | refusals (unanswerable) "
-             "| false refusals | TTFT median / max | TTFT < 3 s | new prompt tokens | gen tok/s |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| false refusals | TTFT median / max | TTFT < 3 s | new prompt tokens | gen tok/s | load avg |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for result in results:
         s = result["summary"]
         lines.append(
             f"| {result['config']} | {s['answer_accuracy']} | {s['citation_accuracy']} ({s['citation_exact']}) "
             f"| {s['evidence_recall']} | {s['refusal_rate']} | {s['false_refusals']} "
             f"| {s['ttft_median_s']} / {s['ttft_max_s']} s | {s['ttft_under_3s']} | {s['new_prompt_tokens_median']} "
-            f"| {s['tokens_per_s_median']} |")
+            f"| {s['tokens_per_s_median']} | {result.get('load_average', '?')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -166,9 +166,11 @@ def main(argv: list[str] | None = None) -> None:
         questions = questions[: args.limit]
     results = []
     for name in args.configs.split(","):
-        started = time.time()
+        started, load_before = time.time(), os.getloadavg()[0]
         result = run(args.model, name, CONFIGS[name], questions, args.threads)
         result["seconds"] = round(time.time() - started, 1)
+        # Timings depend on what else runs on the machine: keep the load next to them.
+        result["load_average"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         print(name, json.dumps(result["summary"]), flush=True)
         results.append(result)
     RESULTS.mkdir(exist_ok=True)
