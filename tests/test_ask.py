@@ -81,7 +81,10 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def lib(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    config = Config(encoders=(), llm_model=SMALL, threads=2)
+    # SmolLM2-135M embellishes (it adds "in the design studio" to a date it read), which
+    # the grounding check rightly rejects; these tests are about streaming, citations,
+    # injections and conversations, so it is off here (tested in test_augment.py).
+    config = Config(encoders=(), llm_model=SMALL, threads=2, answer_grounding_check=False)
     library = temporary_library(tmp_path_factory.mktemp("lib"), _media, config=config)
     config.save(library.data_dir / "settings.json")  # the CLI tests open the same library
     report = library.index([corpus])
@@ -126,12 +129,13 @@ def test_cancel_stops_generation_between_tokens(lib) -> None:
         pieces.append(piece)
         cancel.set()
 
-    lib.ask("When were the tomato seedlings planted and how often do they need water?", on_token=on_token,
-            cancel=cancel)
+    answer = lib.ask("When were the tomato seedlings planted and how often do they need water?", on_token=on_token,
+                     cancel=cancel)
     from mmrag_llama.engine import loaded_engine
 
     # The first visible piece may hold back a few tokens (refusal check); after it, nothing.
     assert len(pieces) == 1
+    assert not answer.supported and answer.text == pieces[0].strip()
     assert loaded_engine().last["generated_tokens"] <= 6
 
 

@@ -176,3 +176,11 @@ def test_grounding_check_rejects_restated_questions_and_foreign_numbers() -> Non
     assert grounded("3 [1].", "Which level is KERN_ERR?", hits)
     assert not grounded("The default SSH port of the OpenSSH server is 5609 [1].", "What is the default SSH port?", hits)
     assert not grounded("The OpenSSH server reads a file [1].", "Which file does the OpenSSH server read?", hits)
+
+
+def test_uncited_answer_is_attributed_sentence_by_sentence() -> None:
+    from mmrag_desktop.pipeline.generate import attribute
+
+    hits = [_hit(1, "The nightly backup runs at 02:30."), _hit(2, "The tomato seedlings need water every second day.")]
+    assert attribute("The tomato seedlings need water every second day.\n最安全的方法是在某种时刻。", hits) == [2]
+    assert attribute("Something else entirely happened here.", hits) == []

@@ -162,19 +162,20 @@ def grounded(answer: str, question: str, evidence: Sequence[ItemHit]) -> bool:
 
 
 def attribute(answer: str, evidence: Sequence[ItemHit]) -> list[int]:
-    """Passages an uncited answer draws on: those sharing the most content terms with it
-    (used only when the model wrote no ``[n]``)."""
-    terms = set(_terms(answer))
-    if not terms:
-        return []
-    scored = []
-    for n, hit in enumerate(evidence, start=1):
-        text = hit.text.lower()
-        overlap = sum(1 for t in terms if t in text) / len(terms)
-        scored.append((overlap, n))
-    scored.sort(reverse=True)
-    best = scored[0][0] if scored else 0.0
-    return [n for overlap, n in scored[:2] if overlap >= 0.3 and overlap >= best * 0.8]
+    """Passages an uncited answer draws on (used only when the model wrote no ``[n]``):
+    for each sentence of the answer, the passage containing most of its terms, if it
+    contains at least half of them."""
+    found: list[int] = []
+    texts = [hit.text.lower() for hit in evidence]
+    for sentence in re.split(r"(?<=[.!?。！？])\s*|\n+", answer):
+        terms = set(_terms(sentence))
+        if len(terms) < 2:
+            continue
+        scores = [sum(1 for t in terms if t in text) / len(terms) for text in texts]
+        best = max(range(len(scores)), key=lambda i: scores[i], default=None)
+        if best is not None and scores[best] >= 0.5 and best + 1 not in found:
+            found.append(best + 1)
+    return found
 
 
 @dataclass
@@ -282,6 +283,9 @@ def generate_answer(question: str, evidence: Sequence[ItemHit], generator: Gener
         return Generated(refusal, [], False, timings)
     if is_refusal(text):
         return Generated(text, [], False, timings)
+    if cancel is not None and cancel.is_set():
+        # Stopped by the user: keep the partial text as it was shown, unchecked.
+        return Generated(text, cited_numbers(text, len(evidence)), False, timings)
     if check_grounding and not grounded(text, gate_text or question, evidence):
         # Already streamed: the refusal follows the draft on its own line.
         if on_token:
