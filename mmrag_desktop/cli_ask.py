@@ -78,6 +78,7 @@ def ask(ctx: click.Context, question: tuple[str, ...], as_json: bool, conversati
         answer = _stream(library, text, conversation_id, _filters(types, folders))
         _print_sources(answer)
         if timings:
+            sys.stdout.flush()
             click.echo(", ".join(f"{k} {v:.2f}" for k, v in answer.timings.items()), err=True)
     finally:
         library.close()
