@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from . import __version__, cli_models, netguard
+from . import __version__, cli_ask, cli_models, netguard
 from .errors import MMRagError
 from .records import Filters, Query
 
@@ -395,6 +395,9 @@ def demo(ctx: click.Context) -> None:
 from .cli_speech import speak as _speak  # noqa: E402  (after `cli` exists; its own module)
 
 cli.add_command(_speak)
+
+cli.add_command(cli_ask.ask)
+cli.add_command(cli_ask.chat)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -58,6 +58,29 @@ class Config:
     disabled_plugins: tuple[str, ...] = ()
     #: Desktop app language ("en", "zh_CN"); empty follows the system locale.
     language: str = ""
+    #: Answer generation (`mmrag ask`): the catalogued model id, or a path to a GGUF file.
+    llm_model: str = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    #: Context window of the generator, answer length cap, and GPU layers when the
+    #: llama.cpp build can offload (-1: all; 0: CPU only).
+    llm_context_tokens: int = 2048
+    answer_max_tokens: int = 200
+    llm_gpu_layers: int = -1
+    #: Evidence the generator reads, in its tokens. Prompt processing runs at about 180
+    #: tokens/s on a 2-core CPU with the default model, so this bounds time to first
+    #: token (benchmarks/results/rag.md).
+    evidence_tokens: int = 320
+    evidence_items: int = 5
+    #: Below this share of the question's terms found in the evidence, answer "not in
+    #: your files" without generating (tuned on the RAG dev set, benchmarks/results/rag.md).
+    answer_min_coverage: float = 0.5
+    #: Mark an answer unsupported when it only restates the question or states numbers
+    #: the evidence does not contain (see pipeline/generate.py ``grounded``).
+    answer_grounding_check: bool = True
+    #: Augmenters to run (None: those their plugin marks default), by name.
+    augmenters: tuple[str, ...] | None = None
+    #: Rewrite follow-up questions with the LLM instead of the cheap condensation
+    #: (off by default: it costs more than a second on a 2-core CPU; measured in rag.md).
+    llm_query_rewrite: bool = False
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **changes)

@@ -17,11 +17,12 @@ from pluggy import HookimplMarker, HookspecMarker
 if TYPE_CHECKING:
     from .library import Library
 
-#: Version of the hook contract (1.1 added ``SearchBackend.items_meta``). Minor bumps add
+#: Version of the hook contract (1.1 added ``SearchBackend.items_meta``; 1.2
+#: ``register_augmenters`` and ``Generator.chat``). Minor bumps add
 #: hooks or optional attributes; a major bump changes a signature. Plugins may declare
 #: ``MMRAG_HOOK_API = "1"`` (the major versions they support, comma-separated); a plugin
 #: declaring none is assumed to be written for the current major version.
-HOOK_API_VERSION = "1.1"
+HOOK_API_VERSION = "1.2"
 
 hookspec = HookspecMarker("mmrag")
 hookimpl = HookimplMarker("mmrag")
@@ -57,6 +58,13 @@ def register_query_transforms(register: Callable[[Any], None]) -> None:
 def register_rerankers(register: Callable[[Any], None]) -> None:
     """Register :class:`~mmrag_desktop.interfaces.Reranker` instances that reorder the
     fused item list before it is grouped by file."""
+
+
+@hookspec
+def register_augmenters(register: Callable[[Any], None]) -> None:
+    """Register :class:`~mmrag_desktop.interfaces.Augmenter` instances that prepare the
+    evidence an answer is generated from (de-duplicate, compress, rerank), in order of
+    their ``priority``. Example: ``register(MMRDeduplicate())``."""
 
 
 @hookspec

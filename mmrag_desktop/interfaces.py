@@ -6,7 +6,7 @@ imports a concrete plugin; it only sees these interfaces.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -172,10 +172,56 @@ class Reranker:
 
 
 class Generator:
-    """Answers a question from evidence; streams output chunks of ``output_modality``."""
+    """Answers a question from evidence; streams output chunks of ``output_modality``.
+
+    A text generator driven by a chat model also implements :meth:`chat` (the core
+    builds the messages: fixed system prompt, delimited evidence, question) and
+    :meth:`count_tokens`; ``generate`` is the simple entry point for other outputs.
+    """
 
     name: ClassVar[str] = "generator"
     output_modality: ClassVar[str] = "text"
 
+    def configure(self, config: Any) -> None:
+        """Receive the library's settings (model choice, threads) before first use."""
+
     def generate(self, question: str, evidence: Sequence[ItemHit], **options: Any) -> Iterator[str]:
         raise NotImplementedError
+
+    def chat(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 256,
+             cancel: Any = None) -> Iterator[str]:
+        """Stream the reply to chat ``messages`` (``{"role", "content"}`` dicts) as text
+        pieces; stop early when ``cancel`` (a ``threading.Event``) is set."""
+        raise NotImplementedError
+
+    def count_tokens(self, text: str) -> int:
+        return estimate_tokens(text)
+
+
+class Augmenter:
+    """One step of the augmentation stage between retrieval and generation: reorder,
+    drop or shorten evidence (de-duplication, compression to a token budget, reranking).
+
+    Augmenters run in order of ``priority`` (low first). ``default`` False registers one
+    that runs only when the user names it in the ``augmenters`` setting.
+    """
+
+    name: ClassVar[str] = "augmenter"
+    priority: ClassVar[int] = 0
+    default: ClassVar[bool] = True
+
+    def augment(self, query: Query, hits: list[ItemHit], budget: EvidenceBudget) -> list[ItemHit]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class EvidenceBudget:
+    """How much evidence generation can afford: ``tokens`` of context (counted with
+    ``count``, the generator's tokenizer when one is loaded) in at most ``items`` hits."""
+
+    tokens: int = 320
+    items: int = 5
+    counter: Callable[[str], int] | None = None
+
+    def count(self, text: str) -> int:
+        return self.counter(text) if self.counter is not None else estimate_tokens(text)

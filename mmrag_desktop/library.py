@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
@@ -21,12 +22,24 @@ import numpy as np
 from . import attachments, models
 from .config import Config
 from .errors import MMRagError
-from .interfaces import Encoder, ExtractContext, Extractor, Generator, QueryTransform, Reranker, Retriever
+from .interfaces import (
+    Augmenter,
+    Encoder,
+    EvidenceBudget,
+    ExtractContext,
+    Extractor,
+    Generator,
+    QueryTransform,
+    Reranker,
+    Retriever,
+)
 from .paths import default_data_dir
+from .pipeline.augment import run_augmenters
+from .pipeline.generate import generate_answer
 from .pipeline.ingest import Indexer, IndexReport, ProgressCallback
 from .pipeline.retrieve import fuse, group_by_file, item_hits
 from .plugins import Plugins
-from .records import Candidate, FileHit, Filters, Query, RankedList
+from .records import Answer, Candidate, Citation, FileHit, Filters, ItemHit, Query, RankedList
 from .store import SourceRow, Store
 
 log = logging.getLogger(__name__)
@@ -86,9 +99,14 @@ class Library:
             self.plugins.collect("register_query_transforms"), key=lambda pair: pair[1].priority
         )
         self.rerankers: list[tuple[str, Reranker]] = self.plugins.collect("register_rerankers")
-        # Collected so they are validated and listed now; the `ask` pipeline that calls
-        # them is the generation issue's work.
         self.generators: list[tuple[str, Generator]] = self.plugins.collect("register_generators")
+        for _plugin, generator in self.generators:
+            generator.configure(self.config)
+        wanted_aug = self.config.augmenters
+        self.augmenters: list[tuple[str, Augmenter]] = [
+            (plugin, a) for plugin, a in self.plugins.collect("register_augmenters")
+            if (a.name in wanted_aug if wanted_aug is not None else a.default)
+        ]
 
     def close(self) -> None:
         self.plugins.notify("shutdown", library=self)
@@ -211,6 +229,12 @@ class Library:
             query = Query(text=query)
         if query.modality == "text" and query.path is None and not (query.text or "").strip():
             return []
+        query = self._transform(query)
+        hits, items = self._ranked_hits(query, k, filters or Filters(), retrievers, weights, candidates)
+        return group_by_file(hits, items, k)
+
+    def _transform(self, query: Query) -> Query:
+        """Apply the enabled query transforms in order of priority."""
         for plugin, transform in self.transforms:
             if not self.plugins.is_enabled(plugin):
                 continue
@@ -224,7 +248,11 @@ class Library:
             # No transform described the file: "more like this" searches with its own text.
             own = attachments.own_text(self.extractors, Path(query.path), ExtractContext())
             query = replace(query, text=own or None, original=query.original or "")
-        filters = filters or Filters()
+        return query
+
+    def _ranked_hits(self, query: Query, k: int, filters: Filters, retrievers: Sequence[str] | None,
+                     weights: dict[str, float] | None, candidates: int | None) -> tuple[list[ItemHit], dict[int, Any]]:
+        """Fused (and reranked) item hits, best first, with their stored items."""
         depth = candidates or max(50, k * 10)
         active = [(plugin, retriever) for plugin, retriever in self.retrievers
                   if self.plugins.is_enabled(plugin) and _wanted(retriever.name, retrievers)]
@@ -265,7 +293,70 @@ class Library:
             # the reranked order (RRF-shaped, so --explain stays comparable).
             hits = [replace(hit, score=1.0 / (self.config.rrf_k + rank))
                     for rank, hit in enumerate(reordered, start=1) if hit.item_id in items]
-        return group_by_file(hits, items, k)
+        return hits, items
+
+    # -- ask ------------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        conversation_id: int | None = None,
+        filters: Filters | None = None,
+        on_token: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the library: retrieve → augment → generate, streaming
+        text pieces to ``on_token``. The turn is saved in ``conversation_id`` (a new
+        conversation when None); a follow-up is condensed with the earlier turns."""
+        question = question.strip()
+        if not question:
+            raise MMRagError("The question is empty.")
+        generator = self._text_generator()
+        history: tuple[tuple[str, str], ...] = ()
+        if conversation_id is not None:
+            if not self.store.conversation_exists(conversation_id):
+                raise MMRagError(f"There is no conversation {conversation_id} (see `mmrag chat --list`).")
+            history = tuple((t["role"], (t["query"] or t["text"]) if t["role"] == "user" else t["text"])
+                            for t in self.store.turns(conversation_id))
+        started = time.perf_counter()
+        query = self._transform(Query(text=question, original=question, history=history))
+        hits, _items = self._ranked_hits(query, 10, filters or Filters(), None, None, None)
+        retrieved = time.perf_counter()
+        budget = EvidenceBudget(self.config.evidence_tokens, self.config.evidence_items, generator.count_tokens)
+        active = [(p, a) for p, a in self.augmenters if self.plugins.is_enabled(p)]
+        evidence = run_augmenters(query, hits[: budget.items * 4], active, budget, on_error=self.plugins.disable)
+        augmented = time.perf_counter()
+        result = generate_answer(question, evidence, generator, max_tokens=self.config.answer_max_tokens,
+                                 on_token=on_token, cancel=cancel, min_coverage=self.config.answer_min_coverage,
+                                 gate_text=query.text or question, check_grounding=self.config.answer_grounding_check)
+        citations = tuple(Citation(n, evidence[n - 1].path or Path("?"), evidence[n - 1].locator,
+                                   evidence[n - 1].modality, evidence[n - 1].text[:240]) for n in result.cited)
+        if conversation_id is None:
+            conversation_id = self.store.create_conversation(question)
+        self.store.add_turn(conversation_id, "user", question, query=query.text)
+        self.store.add_turn(conversation_id, "assistant", result.text, citations=[c.to_json() for c in citations],
+                            supported=result.supported)
+        timings = {"retrieve_s": retrieved - started, "augment_s": augmented - retrieved, **result.timings,
+                   "total_s": time.perf_counter() - started}
+        return Answer(result.text, citations, tuple(evidence), result.supported, conversation_id, query.text, timings)
+
+    def _text_generator(self) -> Generator:
+        for plugin, generator in self.generators:
+            if self.plugins.is_enabled(plugin) and generator.output_modality == "text":
+                return generator
+        raise MMRagError("No answer generator is installed: llama-cpp-python is missing "
+                         "(run scripts/install.sh, which builds it once).")
+
+    def conversations(self) -> list[dict[str, Any]]:
+        """Saved conversations, most recent first: id, title, created_at, updated_at, turns."""
+        return self.store.conversations()
+
+    def conversation(self, conversation_id: int) -> list[dict[str, Any]]:
+        """The turns of a conversation, oldest first: role, text, query, citations, supported."""
+        if not self.store.conversation_exists(conversation_id):
+            raise MMRagError(f"There is no conversation {conversation_id} (see `mmrag chat --list`).")
+        return self.store.turns(conversation_id)
 
     def file_query(self, path: Path | str, text: str | None = None, modality: str | None = None) -> Query:
         """A query carrying a file (``mmrag search --image/--file``), in the modality of

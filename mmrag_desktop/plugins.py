@@ -55,6 +55,8 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("tts", "mmrag_tts"),
     ("image", "mmrag_image"),
     ("clip", "mmrag_clip"),
+    ("augment", "mmrag_augment"),
+    ("llama", "mmrag_llama"),
 )
 
 

@@ -101,6 +101,9 @@ class Query:
     modality: str = "text"
     path: Path | None = None
     original: str | None = None
+    #: Earlier turns of a conversation, oldest first, as (role, text) with role "user" or
+    #: "assistant", so a transform can turn a follow-up into a standalone query.
+    history: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,8 @@ class ItemHit:
     meta: Mapping[str, Any] = field(default_factory=dict)
     #: Ids of near-identical items a reranker folded into this hit (e.g. copies of a photo).
     duplicates: tuple[int, ...] = ()
+    #: The file the item belongs to (set by the library; None for hits built by hand).
+    path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -205,3 +210,49 @@ class FileHit:
         if explain:
             data["ranks"] = dict(best.ranks)
         return data
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: ``[n]`` in the answer text is this file + locator."""
+
+    n: int
+    path: Path
+    locator: Locator
+    modality: str
+    snippet: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "path": str(self.path), "locator": self.locator.to_dict(), "modality": self.modality,
+                "snippet": self.snippet}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What :meth:`Library.ask` returns. ``evidence`` is what the generator was shown
+    (numbered 1..n in order, so ``[n]`` indexes it); ``supported`` is False when the
+    evidence did not support an answer and ``text`` says so instead."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    evidence: tuple[ItemHit, ...]
+    supported: bool
+    conversation_id: int | None = None
+    #: The standalone query retrieval ran with (a follow-up rewritten with its context).
+    query: str | None = None
+    #: Seconds per stage (retrieve, augment, first_token, generate) and token counts.
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "citations": [c.to_json() for c in self.citations],
+            "evidence": [
+                {"n": n, "path": str(hit.path) if hit.path else None, "locator": hit.locator.to_dict(),
+                 "modality": hit.modality, "kind": hit.kind, "text": hit.text}
+                for n, hit in enumerate(self.evidence, start=1)
+            ],
+            "supported": self.supported,
+            "conversation_id": self.conversation_id,
+            "query": self.query,
+        }

@@ -80,13 +80,40 @@ if [[ ! -x .venv/bin/python ]]; then
   "$PYTHON" -m venv .venv
 fi
 
+# llama-cpp-python ships no wheels on PyPI: pip would compile it (≈ 5–10 min, ≈ 1.4 GB RAM)
+# on every fresh venv, and its default build tunes for this CPU only. Build a portable
+# wheel once (GGML_NATIVE=OFF) into a per-user cache and install from it; CI on this
+# machine and every later venv reuse it. Keep the version in step with pyproject.toml.
+LLAMA_CPP_VERSION="0.3.36"
+WHEEL_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mmrag/wheels"
+ensure_llama_wheel() {
+  # The wheel is py3-none-<platform> (ctypes bindings): one per machine architecture.
+  if compgen -G "$WHEEL_DIR/llama_cpp_python-${LLAMA_CPP_VERSION}-*-linux_$(uname -m).whl" >/dev/null \
+      || compgen -G "$WHEEL_DIR/llama_cpp_python-${LLAMA_CPP_VERSION}-*-macosx_*.whl" >/dev/null; then
+    return 0
+  fi
+  if ! command -v c++ >/dev/null 2>&1 || ! command -v cmake >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then apt_install build-essential cmake; fi
+  fi
+  echo "Building llama-cpp-python ${LLAMA_CPP_VERSION} once (portable CPU build, 5-15 minutes) into $WHEEL_DIR"
+  mkdir -p "$WHEEL_DIR"
+  if ! CMAKE_ARGS="-DGGML_NATIVE=OFF ${CMAKE_ARGS:-}" .venv/bin/python -m pip wheel \
+      "llama-cpp-python==${LLAMA_CPP_VERSION}" --no-deps -w "$WHEEL_DIR" > .venv/llama-build.log 2>&1; then
+    tail -n 40 .venv/llama-build.log >&2
+    echo "error: building llama-cpp-python failed (full log: .venv/llama-build.log)" >&2
+    exit 1
+  fi
+}
+
 # Reinstall only when the dependency list changed since the last install.
 stamp=".venv/.mmrag-installed${EXTRAS}"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "Installing MM-RAG Desktop and its dependencies (first time: a few minutes)"
   # Build-backend chatter goes to a log; it is shown only if the install fails.
-  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".${EXTRAS}"; } \
+  ensure_llama_wheel
+  if ! { .venv/bin/python -m pip install --upgrade pip \
+         && .venv/bin/python -m pip install --find-links "$WHEEL_DIR" -e ".${EXTRAS}"; } \
       > .venv/install.log 2>&1; then
     tail -n 40 .venv/install.log >&2
     echo "error: installation failed (full log: .venv/install.log)" >&2

@@ -79,7 +79,7 @@ def item_hits(
         if stored is not None:
             hits.append(ItemHit(item_id, score, stored.modality, stored.kind, stored.locator,
                                 snippet(stored.text, query_text, fts_mode), stored.text, dict(ranks.get(item_id, {})),
-                                stored.meta))
+                                meta=stored.meta, path=Path(stored.path)))
     return hits
 
 

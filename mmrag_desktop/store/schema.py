@@ -67,6 +67,28 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (item_id, space_id)
     ) WITHOUT ROWID;
     """,
+    # 2: conversations of `mmrag ask` / `mmrag chat`, one row per turn.
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE turns (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        text TEXT NOT NULL,
+        -- user turns: the standalone query retrieval ran with
+        query TEXT,
+        -- assistant turns: JSON list of citations, and whether the evidence supported it
+        citations TEXT NOT NULL DEFAULT '[]',
+        supported INTEGER,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX turns_conversation ON turns(conversation_id, id);
+    """,
 ]
 
 

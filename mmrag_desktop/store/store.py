@@ -25,6 +25,7 @@ from ..errors import MMRagError
 from ..records import Candidate, Filters, Item, Locator
 from . import fts
 from .connection import connect, sqlite_module
+from .conversations import ConversationStore
 from .schema import migrate
 
 DB_NAME = "library.sqlite3"
@@ -87,7 +88,7 @@ class _DenseCache:
     matrix: np.ndarray
 
 
-class Store:
+class Store(ConversationStore):
     """A library database. Thread-safe: one connection guarded by a lock, which is all a
     desktop app needs (SQLite serialises writers anyway)."""
 

@@ -1,0 +1,128 @@
+"""``mmrag ask`` and ``mmrag chat``: answers from your files, streamed, with citations.
+
+Registered on the main command group in :mod:`mmrag_desktop.cli`; like it, this module
+only calls :class:`~mmrag_desktop.library.Library`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .records import Answer, Filters
+
+
+def _library(ctx: click.Context) -> Any:
+    return ctx.find_root().obj.library()
+
+
+def _filters(types: tuple[str, ...], folders: tuple[Path, ...]) -> Filters:
+    return Filters(folders=tuple(p.expanduser().resolve() for p in folders),
+                   file_types=tuple(t.lower().lstrip(".") for t in types))
+
+
+def _print_sources(answer: Answer) -> None:
+    if not answer.citations:
+        return
+    click.echo("")
+    for citation in answer.citations:
+        where = citation.locator.describe()
+        kind = "" if citation.modality == "text" else f" [{citation.modality}]"
+        click.echo(click.style(f"[{citation.n}] ", bold=True) + str(citation.path) + (f"  ({where})" if where else "")
+                   + kind)
+
+
+def _stream(library: Any, question: str, conversation_id: int | None, filters: Filters) -> Answer:
+    """Ask, printing tokens as they come; Ctrl-C stops the answer, not the program."""
+    cancel = threading.Event()
+
+    def show(piece: str) -> None:
+        click.echo(piece, nl=False)
+        sys.stdout.flush()
+
+    try:
+        answer = library.ask(question, conversation_id=conversation_id, filters=filters, on_token=show, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        click.echo("\n(stopped)")
+        raise
+    click.echo("")
+    return answer
+
+
+@click.command()
+@click.argument("question", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True,
+              help='Print one JSON object: {"answer", "citations", "evidence", "supported", ...}.')
+@click.option("--conversation", "conversation_id", type=int, help="Continue this conversation (see `mmrag chat --list`).")
+@click.option("--type", "types", multiple=True, help="Only files of this type (extension), e.g. --type md.")
+@click.option("--in", "folders", multiple=True, type=click.Path(path_type=Path), help="Only files under this folder.")
+@click.option("--timings", is_flag=True, help="Show how long each stage took.")
+@click.pass_context
+def ask(ctx: click.Context, question: tuple[str, ...], as_json: bool, conversation_id: int | None,
+        types: tuple[str, ...], folders: tuple[Path, ...], timings: bool) -> None:
+    """Answer QUESTION from your files, with numbered citations (file + place)."""
+    text = " ".join(question)
+    library = _library(ctx)
+    try:
+        if as_json:
+            answer = library.ask(text, conversation_id=conversation_id, filters=_filters(types, folders))
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+            return
+        answer = _stream(library, text, conversation_id, _filters(types, folders))
+        _print_sources(answer)
+        if timings:
+            sys.stdout.flush()
+            click.echo(", ".join(f"{k} {v:.2f}" for k, v in answer.timings.items()), err=True)
+    finally:
+        library.close()
+
+
+@click.command()
+@click.option("--list", "list_", is_flag=True, help="List saved conversations and exit.")
+@click.option("--resume", "resume", type=int, help="Continue conversation ID.")
+@click.option("--json", "as_json", is_flag=True, help="With --list: print JSON.")
+@click.pass_context
+def chat(ctx: click.Context, list_: bool, resume: int | None, as_json: bool) -> None:
+    """Talk with your files: follow-up questions keep their context. Empty line or Ctrl-D ends."""
+    library = _library(ctx)
+    try:
+        if list_:
+            rows = library.conversations()
+            if as_json:
+                click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+            elif not rows:
+                click.echo("No conversations yet. Start one with: mmrag chat")
+            for row in [] if as_json else rows:
+                when = datetime.fromtimestamp(row["updated_at"]).strftime("%Y-%m-%d %H:%M")
+                click.echo(f"{row['id']:>4}  {when}  {row['turns'] // 2:>2} questions  {row['title']}")
+            return
+        conversation_id = resume
+        if resume is not None:
+            for turn in library.conversation(resume):
+                prefix = "> " if turn["role"] == "user" else ""
+                click.echo(prefix + turn["text"])
+        click.echo("Ask a question (empty line or Ctrl-D to end, Ctrl-C stops an answer).")
+        while True:
+            try:
+                question = click.prompt("", prompt_suffix="> ", default="", show_default=False)
+            except (EOFError, click.exceptions.Abort):
+                break
+            if not question.strip():
+                break
+            try:
+                answer = _stream(library, question, conversation_id, Filters())
+            except KeyboardInterrupt:
+                continue
+            conversation_id = answer.conversation_id
+            _print_sources(answer)
+        if conversation_id is not None:
+            click.echo(f"Saved as conversation {conversation_id} (resume: mmrag chat --resume {conversation_id}).")
+    finally:
+        library.close()

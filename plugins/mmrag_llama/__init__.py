@@ -1,0 +1,118 @@
+"""Answer generation with llama.cpp (GGUF chat models, via llama-cpp-python).
+
+Registers the ``llama`` text generator and an optional LLM query rewriter. The model is
+chosen by the ``llm_model`` setting (a catalog id or a GGUF path), loaded on the first
+question and kept warm for the process; the fixed system prompt is evaluated once and
+stays in the KV cache. ``n_gpu_layers`` offload applies only when the installed
+llama-cpp-python was built with CUDA/Metal; the default build is CPU-only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from mmrag_desktop import hookimpl
+from mmrag_desktop.interfaces import Generator, QueryTransform
+from mmrag_desktop.records import ItemHit, Query
+
+from .engine import LlamaEngine, loaded_engine, shared_engine
+from .gguf import resolve
+
+
+class LlamaGenerator(Generator):
+    name = "llama"
+    output_modality = "text"
+
+    def __init__(self) -> None:
+        self.model = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+        self.n_ctx = 2048
+        self.threads = 0
+        self.gpu_layers = -1
+        self.max_tokens = 200
+        self.rewrite = False
+
+    def configure(self, config: Any) -> None:
+        self.model = config.llm_model
+        self.n_ctx = config.llm_context_tokens
+        self.threads = config.threads
+        self.gpu_layers = config.llm_gpu_layers
+        self.max_tokens = config.answer_max_tokens
+        self.rewrite = config.llm_query_rewrite
+
+    def engine(self) -> LlamaEngine:
+        from mmrag_desktop.pipeline.generate import prefix_messages
+
+        engine = shared_engine(resolve(self.model), n_ctx=self.n_ctx, threads=self.threads,
+                               gpu_layers=self.gpu_layers)
+        engine.prime(prefix_messages())
+        return engine
+
+    def chat(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 256,
+             cancel: threading.Event | None = None) -> Iterator[str]:
+        yield from self.engine().stream(messages, max_tokens=max_tokens, cancel=cancel)
+
+    def generate(self, question: str, evidence: Sequence[ItemHit], **options: Any) -> Iterator[str]:
+        from mmrag_desktop.pipeline.generate import build_messages
+
+        yield from self.chat(build_messages(question, evidence), max_tokens=options.get("max_tokens", self.max_tokens),
+                             cancel=options.get("cancel"))
+
+    def count_tokens(self, text: str) -> int:
+        engine = loaded_engine()
+        return engine.count(text) if engine is not None else super().count_tokens(text)
+
+    def stats(self) -> dict[str, float]:
+        engine = loaded_engine()
+        return dict(engine.last) if engine is not None else {}
+
+
+REWRITE_PROMPT = (
+    "Rewrite the user's last question as one standalone search query, using the conversation for context. "
+    "Reply with the query only, in the language of the question."
+)
+
+
+class LLMRewrite(QueryTransform):
+    """Rewrites a follow-up into a standalone query with the generator's model. Runs only
+    when the ``llm_query_rewrite`` setting is on (off by default: measured at more than a
+    second per question on a 2-core CPU)."""
+
+    name = "llm-rewrite"
+    priority = 20
+
+    def __init__(self, generator: LlamaGenerator) -> None:
+        self.generator = generator
+
+    def transform(self, query: Query) -> Query:
+        if not self.generator.rewrite or not query.history or query.modality != "text":
+            return query
+        question = query.original or query.text or ""
+        lines = [f"{role}: {text[:300]}" for role, text in query.history[-4:]]
+        prompt = "Conversation:\n" + "\n".join(lines) + f"\n\nFollow-up question: {question}\nStandalone query:"
+        messages = [{"role": "system", "content": REWRITE_PROMPT}, {"role": "user", "content": prompt}]
+        rewritten = "".join(self.generator.chat(messages, max_tokens=40)).strip().splitlines()
+        if not rewritten or not rewritten[0].strip():
+            return query
+        return Query(text=rewritten[0].strip(), modality=query.modality, path=query.path, original=question,
+                     history=query.history)
+
+
+_GENERATOR = LlamaGenerator()
+_REWRITE = LLMRewrite(_GENERATOR)
+
+
+@hookimpl
+def register_generators(register):  # type: ignore[no-untyped-def]
+    # Without llama-cpp-python (it compiles; see scripts/install.sh) nothing is
+    # registered, and `mmrag ask` says how to install it.
+    if importlib.util.find_spec("llama_cpp") is not None:
+        register(_GENERATOR)
+
+
+@hookimpl
+def register_query_transforms(register):  # type: ignore[no-untyped-def]
+    if importlib.util.find_spec("llama_cpp") is not None:
+        register(_REWRITE)

@@ -1,0 +1,143 @@
+"""One llama.cpp model kept loaded: chat template from the GGUF, greedy streaming with
+cancel between tokens, and the fixed system prompt kept in the KV cache.
+
+llama-cpp-python reuses the longest common token prefix of consecutive prompts, so a
+system prompt evaluated once at load (:meth:`LlamaEngine.prime`) is not processed again
+for each question: only the evidence and the question are.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from mmrag_desktop.errors import MMRagError
+
+
+class LlamaEngine:
+    def __init__(self, path: Path, *, n_ctx: int = 2048, threads: int = 0, gpu_layers: int = -1) -> None:
+        # ggml's OpenMP workers spin while waiting by default; when another program (or
+        # the indexer) uses a core that turns into a 20x slowdown: measured here, with
+        # the machine shared, 146 prompt tokens took 17.9 s spinning and 0.76 s passive.
+        # libgomp reads this when it loads, i.e. at the import just below (the e5
+        # encoder sets the same, whichever loads first).
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        self.path = path
+        self.threads = threads or os.cpu_count() or 1
+        self.gpu = bool(llama_cpp.llama_supports_gpu_offload())
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(path), n_ctx=n_ctx, n_threads=self.threads, n_threads_batch=self.threads,
+                n_gpu_layers=gpu_layers if self.gpu else 0, verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise MMRagError(f"llama.cpp cannot load the language model {path} ({exc}); the file may be "
+                             "truncated or corrupt.") from None
+        self._vocab = self.llm._model.vocab
+        self._is_eog = llama_cpp.llama_vocab_is_eog
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise MMRagError(f"The language model {path} has no chat template in its metadata; "
+                             "use an instruction-tuned (chat) GGUF.")
+        eos = self.llm._model.token_get_text(self.llm.token_eos()) if self.llm.token_eos() != -1 else ""
+        bos = self.llm._model.token_get_text(self.llm.token_bos()) if self.llm.token_bos() != -1 else ""
+        self._format = Jinja2ChatFormatter(template, eos, bos)
+        self._format_prefix = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=False)
+        self.n_ctx = n_ctx
+        self._lock = threading.Lock()
+        self.primed: str | None = None
+        #: Statistics of the last call (prompt tokens, tokens reused from the cache,
+        #: seconds to the first token, generated tokens, seconds generating).
+        self.last: dict[str, float] = {}
+
+    def tokens(self, messages: Sequence[dict[str, str]]) -> list[int]:
+        prompt = self._format(messages=list(messages)).prompt
+        return self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def count(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def prime(self, prefix: Sequence[dict[str, str]]) -> None:
+        """Evaluate the fixed start of every prompt (system prompt, worked examples) once,
+        so later prompts that start with it only process what follows."""
+        key = repr(list(prefix))
+        if self.primed == key:
+            return
+        prompt = self._format_prefix(messages=list(prefix)).prompt
+        tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        with self._lock:
+            self.llm.reset()
+            self.llm.eval(tokens)
+            self.primed = key
+
+    def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 256,
+               cancel: threading.Event | None = None) -> Iterator[str]:
+        tokens = self.tokens(messages)
+        room = self.n_ctx - len(tokens)
+        if room < 16:
+            raise MMRagError(f"The question and its evidence ({len(tokens)} tokens) do not fit the model's "
+                             f"context of {self.n_ctx} tokens; lower evidence_tokens.")
+        max_tokens = min(max_tokens, room)
+        with self._lock:
+            cached = _common_prefix(self.llm._input_ids[: self.llm.n_tokens].tolist(), tokens)
+            self.last = {"prompt_tokens": len(tokens), "cached_tokens": cached}
+            if cancel is not None and cancel.is_set():
+                return
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+            start = time.perf_counter()
+            generated = 0
+            first = None
+            for token in self.llm.generate(tokens, temp=0.0, top_k=1, repeat_penalty=1.1):
+                if first is None:
+                    first = time.perf_counter()
+                    self.last["first_token_s"] = first - start
+                if (cancel is not None and cancel.is_set()) or self._is_eog(self._vocab, token):
+                    break
+                generated += 1
+                piece = decoder.decode(self.llm.detokenize([token]))
+                if piece:
+                    yield piece
+                if generated >= max_tokens:
+                    break
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                yield tail
+            self.last["generated_tokens"] = generated
+            self.last["generate_s"] = time.perf_counter() - (first or start)
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+_ENGINE: dict[str, Any] = {"key": None, "engine": None}
+_ENGINE_LOCK = threading.Lock()
+
+
+def shared_engine(path: Path, *, n_ctx: int, threads: int, gpu_layers: int) -> LlamaEngine:
+    """The process-wide engine for these settings: loaded once and kept warm; a
+    different model replaces it (one model in memory at a time)."""
+    key = (str(path), n_ctx, threads, gpu_layers)
+    with _ENGINE_LOCK:
+        if _ENGINE["key"] != key:
+            _ENGINE["engine"] = None  # free the old model before loading the new one
+            _ENGINE["engine"] = LlamaEngine(path, n_ctx=n_ctx, threads=threads, gpu_layers=gpu_layers)
+            _ENGINE["key"] = key
+        return _ENGINE["engine"]
+
+
+def loaded_engine() -> LlamaEngine | None:
+    return _ENGINE["engine"]
