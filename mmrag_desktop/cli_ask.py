@@ -56,6 +56,15 @@ def _stream(library: Any, question: str, conversation_id: int | None, filters: F
     return answer
 
 
+def _spoken(library: Any, answer: Answer, out: Path | None, *, play: bool) -> Path:
+    """The answer read aloud by the first generator plugin whose output is audio (the
+    built-in one speaks through espeak-ng); returns the WAV it wrote."""
+    from .cli_speech import audio_generator
+
+    (path,) = audio_generator(library).generate("", [], text=answer.text, out=out, play=play)
+    return Path(path)
+
+
 @click.command()
 @click.argument("question", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True,
@@ -64,19 +73,28 @@ def _stream(library: Any, question: str, conversation_id: int | None, filters: F
 @click.option("--type", "types", multiple=True, help="Only files of this type (extension), e.g. --type md.")
 @click.option("--in", "folders", multiple=True, type=click.Path(path_type=Path), help="Only files under this folder.")
 @click.option("--timings", is_flag=True, help="Show how long each stage took.")
+@click.option("--speak", is_flag=True, help="Also read the answer aloud (a generator plugin that outputs audio).")
+@click.option("--save-audio", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also save the spoken answer as this WAV file.")
 @click.pass_context
 def ask(ctx: click.Context, question: tuple[str, ...], as_json: bool, conversation_id: int | None,
-        types: tuple[str, ...], folders: tuple[Path, ...], timings: bool) -> None:
+        types: tuple[str, ...], folders: tuple[Path, ...], timings: bool, speak: bool,
+        save_audio: Path | None) -> None:
     """Answer QUESTION from your files, with numbered citations (file + place)."""
     text = " ".join(question)
     library = _library(ctx)
     try:
         if as_json:
             answer = library.ask(text, conversation_id=conversation_id, filters=_filters(types, folders))
-            click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+            result = answer.to_json()
+            if speak or save_audio:
+                result["audio"] = str(_spoken(library, answer, save_audio, play=speak))
+            click.echo(json.dumps(result, ensure_ascii=False, indent=2))
             return
         answer = _stream(library, text, conversation_id, _filters(types, folders))
         _print_sources(answer)
+        if speak or save_audio:
+            click.echo(f"Spoken answer: {_spoken(library, answer, save_audio, play=speak)}", err=True)
         if timings:
             sys.stdout.flush()
             click.echo(", ".join(f"{k} {v:.2f}" for k, v in answer.timings.items()), err=True)

@@ -185,10 +185,14 @@ def test_conversation_is_saved_and_resumed(lib, corpus: Path, tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_cli_ask_json_and_chat_list(lib, corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    main(["--data-dir", str(lib.data_dir), "ask", "--json", "How long are old backups kept?"])
+def test_cli_ask_json_and_chat_list(lib, corpus: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    wav = tmp_path / "answer.wav"
+    # --save-audio: the answer read aloud by the audio-output generator (espeak-ng); not
+    # played (no --speak), as this machine has no sound card.
+    main(["--data-dir", str(lib.data_dir), "ask", "--json", "--save-audio", str(wav), "How long are old backups kept?"])
     data = json.loads(capsys.readouterr().out)
     assert set(data) >= {"answer", "citations", "evidence", "supported"}
+    assert data["audio"] == str(wav) and wav.read_bytes()[:4] == b"RIFF" and wav.stat().st_size > 10_000
     assert data["supported"] is True
     assert data["citations"][0]["path"] == str(corpus / "backups.md")
     assert set(data["citations"][0]) >= {"n", "path", "locator", "modality"}
