@@ -129,7 +129,7 @@ class ModelEntry:
         if self.packages:
             return " ".join(self.packages)
         if self.bundled:
-            return "bundled with the app" + (f" (from {self.source['url']})" if self.source.get("url") else "")
+            return "with the app" + (f", from {self.source['url']}" if self.source.get("url") else "")
         first_url = next((u[0] for u in [f.urls for f in self.files] + [a.urls for a in self.assemblies] if u), "")
         return str(self.source.get("url") or first_url or self.source.get("local", ""))
 

@@ -45,14 +45,14 @@ class Analysis:
     objects: tuple[Detection, ...] = ()
 
     def caption(self) -> str:
-        """Objects found, labels, then the written description of the most probable class."""
+        """Labels, objects found, then the written description of the most probable class."""
         names = "; ".join(label.name for label in self.labels)
         best = self.labels[0]
         description = class_description(best.index) if best.probability >= 0.2 else ""
-        # Objects first: "person" is what ImageNet labels cannot say, and a short text
-        # keeps it near the top of what the text encoder reads.
-        found = f"Objects: {summary(self.objects)}. " if self.objects else ""
-        return f"{found}Picture of: {names}." + (f" {description}" if description else "")
+        # Objects lead: "person" is what ImageNet labels cannot say, and the text
+        # encoder reads the start of a text most closely.
+        found = f"{summary(self.objects, synonyms=True)}; " if self.objects else ""
+        return f"Picture of: {found}{names}." + (f" {description}" if description else "")
 
     def text(self) -> str:
         words = "\n".join(line.text for line in self.lines)

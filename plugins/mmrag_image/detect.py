@@ -51,6 +51,13 @@ _PLURALS = {"person": "persons", "bus": "buses", "knife": "knives", "skis": "ski
             "couch": "couches", "bench": "benches", "hair drier": "hair driers", "scissors": "scissors"}
 
 
+#: Other words for a class, written next to it in item text: people search for "a man"
+#: or "kids", not "person" (the model cannot tell who).
+SYNONYMS = {"person": "a man, a woman or a child", "tv": "television", "couch": "sofa",
+            "cell phone": "mobile phone", "dining table": "table", "motorcycle": "motorbike",
+            "airplane": "aeroplane", "potted plant": "houseplant"}
+
+
 @dataclass(frozen=True)
 class Detection:
     label: str
@@ -103,13 +110,18 @@ def postprocess(rows: np.ndarray, width: int, height: int, *, min_score: float =
     return out
 
 
-def summary(detections: list[Detection] | tuple[Detection, ...]) -> str:
-    """'2 persons, dog': each class once, most frequent first, counted when more than one."""
+def summary(detections: list[Detection] | tuple[Detection, ...], *, synonyms: bool = False) -> str:
+    """'2 persons, dog': each class once, most frequent first, counted when more than
+    one; with ``synonyms``, other words follow in brackets ('person (a man, ...)')."""
     counts: dict[str, int] = {}
     for detection in detections:
         counts[detection.label] = counts.get(detection.label, 0) + 1
     ordered = sorted(counts.items(), key=lambda kv: -kv[1])  # stable: best-scored first among equals
-    return ", ".join(f"{n} {_PLURALS.get(label, label + 's')}" if n > 1 else label for label, n in ordered)
+    parts = []
+    for label, n in ordered:
+        text = f"{n} {_PLURALS.get(label, label + 's')}" if n > 1 else label
+        parts.append(f"{text} ({SYNONYMS[label]})" if synonyms and label in SYNONYMS else text)
+    return ", ".join(parts)
 
 
 class Detector:
