@@ -59,7 +59,7 @@ class Analysis:
         return self.caption() + (f"\nText in the picture:\n{words}" if words else "")
 
 
-def analyse(image: Image.Image, *, ocr: bool = True,
+def analyse(image: Image.Image, *, ocr: bool = True, detect: bool = True,
             sharper: Callable[[], Image.Image] | None = None) -> tuple[Analysis, float]:
     """Labels, features, objects and (when the picture has text) OCR lines for one picture.
 
@@ -68,7 +68,7 @@ def analyse(image: Image.Image, *, ocr: bool = True,
     the analysis and the factor from OCR box pixels to ``image`` pixels.
     """
     logits, features = VISION.run(preprocess(image)[None])
-    objects = DETECTOR.detect(image) if SETTINGS["detect"] else []
+    objects = DETECTOR.detect(image) if detect and SETTINGS["detect"] else []
     lines: list[TextLine] = []
     factor = 1.0
     if ocr and SETTINGS["ocr"] and OCR.has_text(image):

@@ -27,11 +27,11 @@ def _meta_text(picture: pic.Picture) -> str:
 
 
 def picture_items(picture: pic.Picture, key: str, ctx: ExtractContext, *, kind: str = "image",
-                  locator: Locator | None = None, ocr: bool = True,
+                  locator: Locator | None = None, ocr: bool = True, detect: bool = True,
                   sharper: Callable[[], Image.Image] | None = None) -> Iterator[Item]:
     """The items of one picture: a visual item (labels + text, thumbnail, features)
     and, when it holds text, the text in chunks located by their bounding boxes."""
-    result, factor = analyse(picture.image, ocr=ocr, sharper=sharper)
+    result, factor = analyse(picture.image, ocr=ocr, detect=detect, sharper=sharper)
     thumbnail = pic.write_thumbnail(picture.image, ctx.media_dir, key)
     if thumbnail is not None:
         FEATURES.put(thumbnail, result.features)
