@@ -17,6 +17,10 @@ the TF.js converter dropped (no weight or operation is changed):
   nodes (``TArgs`` of ``_FusedConv2D``, ``index_type`` of ``TopKV2``): they are filled
   in from TensorFlow's op registry (``TArgs``: one float per fused argument);
 * tf2onnx 1.17 still calls ``numpy.product``, removed in numpy 2: aliased to ``prod``.
+
+The output is not byte-for-byte reproducible: tf2onnx numbers the constants it folds
+differently from run to run. Pass the shipped file as a third argument to check that a
+new conversion has the same weights (by value) and gives the same outputs.
 """
 
 from __future__ import annotations
@@ -85,5 +89,23 @@ def main(source: Path, target: Path) -> None:
     print(f"{target}: {target.stat().st_size} bytes, sha256 {sha256(target)}")
 
 
+def compare(new: Path, shipped: Path) -> None:
+    """Same weights (whatever their generated names) and the same outputs on random input."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import numpy_helper
+
+    weights = [sorted(numpy_helper.to_array(t).tobytes() for t in onnx.load(str(f)).graph.initializer)
+               for f in (new, shipped)]
+    x = np.random.default_rng(0).uniform(0, 255, (1, 512, 512, 3)).astype(np.float32)
+    outputs = [ort.InferenceSession(str(f), providers=["CPUExecutionProvider"]).run(None, {"tower_0/images:0": x})
+               for f in (new, shipped)]
+    difference = max(float(np.abs(a - b).max()) for a, b in zip(*outputs, strict=True))
+    print(f"same weights: {weights[0] == weights[1]}; largest output difference: {difference}")
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    args = [Path(a) for a in sys.argv[1:4]]  # main() hands sys.argv over to tf2onnx
+    main(args[0], args[1])
+    if len(args) > 2:
+        compare(args[1], args[2])
