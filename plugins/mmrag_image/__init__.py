@@ -3,7 +3,8 @@
 No image-text model ships where this app installs from, so a picture becomes searchable
 by *conversion to text* plus *visual features*:
 
-* its item text is :func:`describe` — ImageNet labels with their written descriptions
+* its item text is :func:`describe` — COCO objects found (CenterNet, see :mod:`.detect`:
+  "person" and other things ImageNet has no label for), ImageNet labels with their written descriptions
   (EfficientNet-Lite0, see :mod:`.vision`) and any text in it (RapidOCR, run only when a
   cheap check finds text, see :mod:`.ocr`), plus EXIF date and camera;
 * the pooled 1280-d features are an image→image embedding space
@@ -24,7 +25,7 @@ from mmrag_desktop import hookimpl
 from mmrag_desktop.interfaces import Encoder, Extractor, QueryTransform
 
 from . import picture as pic
-from .analysis import FEATURES, OCR, SETTINGS, VISION, VISUAL_KINDS, Analysis, analyse, describe
+from .analysis import DETECTOR, FEATURES, OCR, SETTINGS, VISION, VISUAL_KINDS, Analysis, analyse, describe
 from .encoder import ImageFeatureEncoder
 from .extract import ImageExtractor, picture_items
 from .query import QUERY_LABEL_MIN, ImageQueryTransform, query_picture
@@ -32,7 +33,7 @@ from .query import QUERY_LABEL_MIN, ImageQueryTransform, query_picture
 MMRAG_HOOK_API = "1"
 
 __all__ = [
-    "FEATURES", "OCR", "QUERY_LABEL_MIN", "SETTINGS", "VISION", "VISUAL_KINDS", "Analysis", "ImageExtractor",
+    "DETECTOR", "FEATURES", "OCR", "QUERY_LABEL_MIN", "SETTINGS", "VISION", "VISUAL_KINDS", "Analysis", "ImageExtractor",
     "ImageFeatureEncoder", "ImageQueryTransform", "analyse", "describe", "open_picture", "picture_items",
     "query_picture",
 ]

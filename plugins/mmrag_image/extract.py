@@ -27,19 +27,23 @@ def _meta_text(picture: pic.Picture) -> str:
 
 
 def picture_items(picture: pic.Picture, key: str, ctx: ExtractContext, *, kind: str = "image",
-                  locator: Locator | None = None, ocr: bool = True,
+                  locator: Locator | None = None, ocr: bool = True, detect: bool = True,
                   sharper: Callable[[], Image.Image] | None = None) -> Iterator[Item]:
     """The items of one picture: a visual item (labels + text, thumbnail, features)
     and, when it holds text, the text in chunks located by their bounding boxes."""
-    result, factor = analyse(picture.image, ocr=ocr, sharper=sharper)
+    result, factor = analyse(picture.image, ocr=ocr, detect=detect, sharper=sharper)
     thumbnail = pic.write_thumbnail(picture.image, ctx.media_dir, key)
     if thumbnail is not None:
         FEATURES.put(thumbnail, result.features)
     # Boxes are reported in pixels of the original picture.
-    scale = factor * (picture.width / picture.image.width if picture.image.width else 1.0)
+    size = picture.width / picture.image.width if picture.image.width else 1.0
+    scale = factor * size
     meta = {
         "width": picture.width, "height": picture.height, "format": picture.format,
         "labels": [[label.name.split(", ")[0], round(label.probability, 3)] for label in result.labels],
+        # Detected objects, boxes (x, y, width, height) in pixels of the original picture.
+        "objects": [{"label": o.label, "score": o.score, "bbox": [round(v * size, 1) for v in o.bbox]}
+                    for o in result.objects],
         "phash": pic.phash(picture.image),
         **picture.exif,
         **({"animated": True} if picture.frames > 1 else {}),

@@ -1,5 +1,5 @@
 """A picture attached to a query: read it (a user error if it is no picture) and add
-the words it stands for — confident labels and the text in it — to the query."""
+the words it stands for — confident objects and labels and the text in it — to the query."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from .analysis import analyse
 
 #: Least probability for a label to become words of a picture query.
 QUERY_LABEL_MIN = 0.6
+#: Least detection score for an object's name to become a word of a picture query.
+QUERY_OBJECT_MIN = 0.5
 
 
 def query_picture(path: Path) -> pic.Picture:
@@ -40,7 +42,8 @@ class ImageQueryTransform(QueryTransform):
         # Only confident labels: on a screenshot or a document the classifier's guesses
         # ("nematode", "website") are noise that matches other documents' guesses.
         labels = "; ".join(label.name for label in result.labels[:3] if label.probability >= QUERY_LABEL_MIN)
-        derived = " ".join([labels, *(line.text for line in result.lines)])
+        objects = ", ".join(dict.fromkeys(o.label for o in result.objects if o.score >= QUERY_OBJECT_MIN))
+        derived = " ".join(part for part in [objects, labels, *(line.text for line in result.lines)] if part)
         typed = query.original if query.original is not None else (query.text or "")
         return replace(query, text=f"{typed} {derived}".strip(), original=typed)
 

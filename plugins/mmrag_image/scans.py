@@ -50,8 +50,10 @@ class ScannedPdfExtractor(Extractor):
             if key is None:
                 key = pic.content_key(path.read_bytes())
             picture = pic.Picture(image, image.width, image.height, "PDF page")
+            # No object detection on a page of text: it costs a network run and finds
+            # "book" or "tv" at best.
             for produced in picture_items(picture, f"{key}-p{item.locator.page}", ctx, kind="scanned-page",
-                                          locator=Locator(page=item.locator.page)):
+                                          locator=Locator(page=item.locator.page), detect=False):
                 if produced.locator.bbox is not None:  # pixels at DPI -> PDF points
                     produced = _in_points(produced, scale)
                 yield produced
