@@ -245,7 +245,8 @@ class PreviewPane(QWidget):
             self._show_svg(plugin.render(result.meta))
             return
         if result.picture is not None:
-            picture = result.picture
+            # The matched item's own picture (the view its caption names), else the file's.
+            picture = str(result.meta.get("image") or result.picture)
             self._busy()
             run_op(lambda: QImage(picture), lambda image: self._show_image(token, image, item.text))
             return

@@ -41,8 +41,10 @@ class Result:
 
     @property
     def picture(self) -> str | None:
-        """The file to show as the thumbnail, if this hit is visual."""
-        image = self.meta.get("image")
+        """The file to show as the thumbnail, if this hit is visual: the picture an
+        extractor chose to stand for the whole file (``meta["thumbnail"]``), else the
+        hit item's own rendition."""
+        image = self.meta.get("thumbnail") or self.meta.get("image")
         if image:
             return str(image)
         if self.hit.media_type.startswith("image/"):

@@ -29,3 +29,11 @@ def test_the_best_hit_decides_whether_pictures_or_rows_come_first(qtbot, tmp_pat
     view.set_results([picture, note], "the cat photo")
     assert layout.indexOf(view.grid) < layout.indexOf(view.rows)
     assert (layout.stretch(layout.indexOf(view.grid)), layout.stretch(layout.indexOf(view.rows))) == (1, 2)
+
+
+def test_an_extractors_thumbnail_stands_for_the_file(tmp_path: Path) -> None:
+    hit = _result(tmp_path / "chair.glb", 0.9, "model/gltf-binary").hit
+    assert Result(hit, {"image": "/m/front.png", "thumbnail": "/m/three-quarter.png"}).picture == "/m/three-quarter.png"
+    assert Result(hit, {"thumbnail": "/m/three-quarter.png"}).picture == "/m/three-quarter.png"  # the text item too
+    assert Result(hit, {"image": "/m/front.png"}).picture == "/m/front.png"
+    assert Result(hit, {}).picture is None
