@@ -229,3 +229,14 @@ def test_gps_position_filters_search_without_place_names(tmp_path: Path) -> None
         assert near_paris == {"paris.jpg", "versailles.jpg"}
         centre = {h.path.name for h in library.search("JPEG image", k=10, filters=Filters(near=(48.86, 2.35, 5)))}
         assert centre == {"paris.jpg"}
+
+
+def test_ocr_spaces_the_recogniser_dropped_are_put_back() -> None:
+    from mmrag_image.ocr import respace
+
+    # What PP-OCR read from a scanned invoice and from skimage's page.png.
+    assert respace("INVOICE4471") == "INVOICE 4471"
+    assert respace("Totaldue:380EUR") == "Totaldue: 380 EUR"
+    assert respace("background.These markers") == "background. These markers"
+    for kept in ("Wi-Fi password:", "sunflower-42", "10:30", "http://example.org", "H2O", "报销4471元"):
+        assert respace(kept) == kept
