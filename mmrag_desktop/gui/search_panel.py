@@ -8,6 +8,7 @@ search and results never arrive out of order.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,22 @@ from .thumbnails import ThumbnailLoader
 
 RESULTS = 30
 _DAY = 86400.0
+
+
+def without_file(results: list[Result], path: Path) -> list[Result]:
+    """Results for "more like ``path``" without ``path`` itself (it is not "like" itself).
+    Copies of it that a reranker folded into its hit stay: the first takes its place, so
+    dropping a photo still shows where else it is kept."""
+    same = path.resolve()
+    kept = []
+    for result in results:
+        if result.hit.path.resolve() != same:
+            kept.append(result)
+            continue
+        copies = [p for p in result.hit.duplicates if p.resolve() != same]
+        if copies:
+            kept.append(replace(result, hit=replace(result.hit, path=copies[0], duplicates=tuple(copies[1:]))))
+    return kept
 
 
 def run_search(library: Library, query: str | Query, filters: Filters, k: int = RESULTS) -> list[Result]:
@@ -169,10 +186,7 @@ class SearchPanel(QWidget):
 
         def work() -> tuple[Query, list[Result]]:
             query = query_for_file(library, path)
-            # The file itself (when it is in the library) is not "like" itself.
-            same = path.resolve()
-            return query, [r for r in run_search(library, query, filters, RESULTS + 1)
-                           if r.hit.path.resolve() != same][:RESULTS]
+            return query, without_file(run_search(library, query, filters, RESULTS + 1), path)[:RESULTS]
 
         def done(value: tuple[Query, list[Result]]) -> None:
             self.last_query = value[0]

@@ -37,3 +37,17 @@ def test_an_extractors_thumbnail_stands_for_the_file(tmp_path: Path) -> None:
     assert Result(hit, {"thumbnail": "/m/three-quarter.png"}).picture == "/m/three-quarter.png"  # the text item too
     assert Result(hit, {"image": "/m/front.png"}).picture == "/m/front.png"
     assert Result(hit, {}).picture is None
+
+
+def test_more_like_a_file_drops_the_file_but_keeps_its_folded_copies(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from mmrag_desktop.gui.search_panel import without_file
+
+    query, copy, other = tmp_path / "IMG_0001.jpg", tmp_path / "chelsea.png", tmp_path / "horse.png"
+    itself = _result(query, 0.9, "image/jpeg")
+    itself = replace(itself, hit=replace(itself.hit, duplicates=(copy,)))
+    kept = without_file([itself, _result(other, 0.5, "image/png")], query)
+    assert [r.hit.path for r in kept] == [copy, other]
+    assert kept[0].hit.duplicates == ()
+    assert [r.hit.path for r in without_file([_result(query, 0.9, "image/jpeg")], query)] == []
