@@ -38,6 +38,15 @@ class _State:
         return Library(self.data_dir, safe_mode=self.safe_mode)
 
 
+# C0/C1 control characters but tab and newline: file names and snippets come from the
+# user's files, and printed raw an escape sequence in them would drive the terminal.
+_CONTROLS = {c: "\ufffd" for c in [*range(0, 9), *range(11, 32), *range(127, 160)]}
+
+
+def _printable(text: str) -> str:
+    return text.translate(_CONTROLS)
+
+
 @contextmanager
 def _open(ctx: click.Context) -> Iterator[Any]:
     library = ctx.obj.library()
@@ -210,8 +219,8 @@ def search(ctx: click.Context, query: tuple[str, ...], image: Path | None, file_
         return
     for number, hit in enumerate(hits, start=1):
         where = hit.best.locator.describe()
-        click.echo(click.style(f"{number:>2}. {hit.path}", bold=True) + (f"  ({where})" if where else ""))
-        click.echo(f"    {hit.best.snippet}")
+        click.echo(click.style(f"{number:>2}. {_printable(str(hit.path))}", bold=True) + (f"  ({where})" if where else ""))
+        click.echo(f"    {_printable(hit.best.snippet)}")
         if explain:
             for item in hit.items:
                 ranks = ", ".join(f"{name} #{rank}" for name, rank in sorted(item.ranks.items())) or "-"
