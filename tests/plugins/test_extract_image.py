@@ -240,3 +240,17 @@ def test_ocr_spaces_the_recogniser_dropped_are_put_back() -> None:
     assert respace("background.These markers") == "background. These markers"
     for kept in ("Wi-Fi password:", "sunflower-42", "10:30", "http://example.org", "H2O", "报销4471元"):
         assert respace(kept) == kept
+
+
+def test_a_picture_of_text_is_not_named_after_a_guessed_label() -> None:
+    from mmrag_image.analysis import Analysis
+    from mmrag_image.ocr import TextLine
+    from mmrag_image.vision import Label
+
+    guess = (Label(111, "nematode, nematode worm, roundworm", 0.01),)
+    line = (TextLine("INVOICE 4471", (0.0, 0.0, 100.0, 20.0), 0.95),)
+    assert Analysis(guess, np.zeros(1280, np.float32), line).caption() == "Picture of: text."
+    # Without text the guess is all there is; a confident label stays with text too.
+    assert "nematode" in Analysis(guess, np.zeros(1280, np.float32), ()).caption()
+    sure = (Label(917, "menu", 0.4),)
+    assert Analysis(sure, np.zeros(1280, np.float32), line).caption().startswith("Picture of: menu.")
