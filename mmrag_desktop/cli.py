@@ -21,6 +21,7 @@ import click
 
 from . import __version__, cli_models, netguard
 from .errors import MMRagError
+from .hits import without_file
 from .records import Filters, Query
 
 EXIT_ERROR = 1
@@ -210,7 +211,9 @@ def search(ctx: click.Context, query: tuple[str, ...], image: Path | None, file_
             asked: str | Query = library.file_query(attach, text, None if flag == "file" else flag)
         else:
             asked = text
-        hits = library.search(asked, k=k, filters=filters, retrievers=retrievers or None)
+        hits = library.search(asked, k=k + 1 if given else k, filters=filters, retrievers=retrievers or None)
+    if given:  # "more like this file": the file itself is not a result (its copies are)
+        hits = without_file(hits, Path(given[0][1]))[:k]
     if as_json:
         click.echo(json.dumps([h.to_json(explain) for h in hits], ensure_ascii=False, indent=2))
         return

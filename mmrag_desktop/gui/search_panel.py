@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import hits
 from ..library import Library
 from ..records import Filters, Query
 from .mic import MicButton
@@ -40,19 +41,8 @@ _DAY = 86400.0
 
 
 def without_file(results: list[Result], path: Path) -> list[Result]:
-    """Results for "more like ``path``" without ``path`` itself (it is not "like" itself).
-    Copies of it that a reranker folded into its hit stay: the first takes its place, so
-    dropping a photo still shows where else it is kept."""
-    same = path.resolve()
-    kept = []
-    for result in results:
-        if result.hit.path.resolve() != same:
-            kept.append(result)
-            continue
-        copies = [p for p in result.hit.duplicates if p.resolve() != same]
-        if copies:
-            kept.append(replace(result, hit=replace(result.hit, path=copies[0], duplicates=tuple(copies[1:]))))
-    return kept
+    """Results for "more like ``path``" without ``path`` itself (see :func:`hits.without_file`)."""
+    return [replace(result, hit=hit) for result in results for hit in hits.without_file([result.hit], path)]
 
 
 def run_search(library: Library, query: str | Query, filters: Filters, k: int = RESULTS) -> list[Result]:
