@@ -21,6 +21,7 @@ import click
 
 from . import __version__, cli_ask, cli_models, netguard
 from .errors import MMRagError
+from .hits import without_file
 from .records import Filters, Query
 
 EXIT_ERROR = 1
@@ -36,6 +37,15 @@ class _State:
         from .library import Library
 
         return Library(self.data_dir, safe_mode=self.safe_mode)
+
+
+# C0/C1 control characters but tab and newline: file names and snippets come from the
+# user's files, and printed raw an escape sequence in them would drive the terminal.
+_CONTROLS = {c: "\ufffd" for c in [*range(0, 9), *range(11, 32), *range(127, 160)]}
+
+
+def _printable(text: str) -> str:
+    return text.translate(_CONTROLS)
 
 
 @contextmanager
@@ -201,7 +211,9 @@ def search(ctx: click.Context, query: tuple[str, ...], image: Path | None, file_
             asked: str | Query = library.file_query(attach, text, None if flag == "file" else flag)
         else:
             asked = text
-        hits = library.search(asked, k=k, filters=filters, retrievers=retrievers or None)
+        hits = library.search(asked, k=k + 1 if given else k, filters=filters, retrievers=retrievers or None)
+    if given:  # "more like this file": the file itself is not a result (its copies are)
+        hits = without_file(hits, Path(given[0][1]))[:k]
     if as_json:
         click.echo(json.dumps([h.to_json(explain) for h in hits], ensure_ascii=False, indent=2))
         return
@@ -210,8 +222,8 @@ def search(ctx: click.Context, query: tuple[str, ...], image: Path | None, file_
         return
     for number, hit in enumerate(hits, start=1):
         where = hit.best.locator.describe()
-        click.echo(click.style(f"{number:>2}. {hit.path}", bold=True) + (f"  ({where})" if where else ""))
-        click.echo(f"    {hit.best.snippet}")
+        click.echo(click.style(f"{number:>2}. {_printable(str(hit.path))}", bold=True) + (f"  ({where})" if where else ""))
+        click.echo(f"    {_printable(hit.best.snippet)}")
         if explain:
             for item in hit.items:
                 ranks = ", ".join(f"{name} #{rank}" for name, rank in sorted(item.ranks.items())) or "-"
@@ -318,7 +330,8 @@ def models_list(ctx: click.Context, as_json: bool = False) -> None:
             click.echo(f"encoder {row['encoder']:<24} {row['id']}  {'ACTIVE' if row['active'] else 'available'}")
         else:
             size = row["size"] / 1048576
-            click.echo(f"{row['id']:<44} {row['role']:<11} {size:7.1f} MB  {row['licence']:<11} {row['state']:<12}"
+            licence = row["licence"] if len(row["licence"]) <= 11 else row["licence"][:10] + "…"  # full: --json
+            click.echo(f"{row['id']:<44} {row['role']:<14} {size:7.1f} MB  {licence:<11} {row['state']:<12}"
                        f"  {row['source_kind']}: {row['source_text']}")
 
 

@@ -127,3 +127,11 @@ def test_demo_runs_on_the_bundled_sample(tmp_path: Path) -> None:
     result = mmrag("demo", data_dir=tmp_path / "lib")
     assert result.returncode == 0, result.stderr
     assert "backups.md" in result.stdout and "网络代理设置.md" in result.stdout and "offices.csv" in result.stdout
+
+
+def test_search_output_never_prints_control_characters() -> None:
+    from mmrag_desktop.cli import _printable
+
+    # A file name or snippet with an escape sequence must not drive the user's terminal.
+    assert _printable("evil\x1b]0;pwned\x07.txt\tcol\nline\x9b") == "evil\ufffd]0;pwned\ufffd.txt\tcol\nline\ufffd"
+    assert _printable("报销流程 café") == "报销流程 café"

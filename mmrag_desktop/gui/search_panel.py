@@ -8,6 +8,7 @@ search and results never arrive out of order.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import hits
 from ..library import Library
 from ..records import Filters, Query
 from .mic import MicButton
@@ -36,6 +38,11 @@ from .thumbnails import ThumbnailLoader
 
 RESULTS = 30
 _DAY = 86400.0
+
+
+def without_file(results: list[Result], path: Path) -> list[Result]:
+    """Results for "more like ``path``" without ``path`` itself (see :func:`hits.without_file`)."""
+    return [replace(result, hit=hit) for result in results for hit in hits.without_file([result.hit], path)]
 
 
 def run_search(library: Library, query: str | Query, filters: Filters, k: int = RESULTS) -> list[Result]:
@@ -169,10 +176,7 @@ class SearchPanel(QWidget):
 
         def work() -> tuple[Query, list[Result]]:
             query = query_for_file(library, path)
-            # The file itself (when it is in the library) is not "like" itself.
-            same = path.resolve()
-            return query, [r for r in run_search(library, query, filters, RESULTS + 1)
-                           if r.hit.path.resolve() != same][:RESULTS]
+            return query, without_file(run_search(library, query, filters, RESULTS + 1), path)[:RESULTS]
 
         def done(value: tuple[Query, list[Result]]) -> None:
             self.last_query = value[0]

@@ -105,6 +105,7 @@ class Sidebar(QWidget):
         self.problems = QListWidget()
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
+        self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # reasons wrap
         self.problems.itemActivated.connect(lambda item: self.problem_activated.emit(item.data(Qt.ItemDataRole.UserRole)))
         layout.addWidget(self.problems, 2)
         self.set_problems([])

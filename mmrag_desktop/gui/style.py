@@ -5,6 +5,7 @@ STYLE = """
 #sidebar { background: palette(alternate-base); }
 #sectionHeading { font-weight: 600; color: palette(mid); text-transform: uppercase; letter-spacing: 1px; }
 #sources, #problems, #conversations { border: none; background: transparent; }
+#sources, #problems { background: palette(alternate-base); }  /* opaque: a transparent list drew its scroll bar black */
 #sources::item { padding: 6px 4px; border-radius: 6px; }
 #sources::item:selected { background: palette(highlight); color: palette(highlighted-text); }
 #problems::item { padding: 3px 2px; color: #c92a2a; }

@@ -66,6 +66,16 @@ def _is_hidden(entry: os.DirEntry[str]) -> bool:
     return False
 
 
+def _links_to_ancestor(link: str) -> bool:
+    """Whether the symlinked folder ``link`` points to a folder that contains it."""
+    try:
+        target = os.path.realpath(link)
+        parent = os.path.realpath(os.path.dirname(link))
+    except OSError:  # pragma: no cover - realpath raises only on odd platforms
+        return False
+    return parent == target or parent.startswith(target.rstrip(os.sep) + os.sep)
+
+
 def scan(
     root: Path,
     *,
@@ -110,6 +120,11 @@ def scan(
                 continue
             if stat.S_ISDIR(info.st_mode):
                 if matches_any(relative + "/", exclude):
+                    continue
+                if is_link and _links_to_ancestor(entry.path):
+                    # Following it would walk the source's parent (a link to ".." in
+                    # a source indexed the user's whole home folder under link paths).
+                    problems.messages.append(f"{entry.path}: symlink loop skipped (points to a folder above it)")
                     continue
                 key = (info.st_dev, info.st_ino)
                 if key in visited:  # a symlink loop or a second link to the same folder

@@ -34,7 +34,7 @@ class CodeExtractor(Extractor):
     extensions = tuple(LANGUAGES)
     media_type = "text/plain"
     modality = "text"
-    version = "1"
+    version = "2"  # 2: section-header comments join the next definition
 
     def media_type_for(self, path: Path) -> str:
         return LANGUAGES.get(path.suffix.lower(), ("", self.media_type))[1]

@@ -44,6 +44,7 @@ def _body_items(
         if not isinstance(node, _DEFINITIONS):
             continue
         start, end = _span(lines, node, cursor - 1)
+        start = _with_section_comment(lines, cursor, start)
         if start > cursor:
             yield from _blocks(lines, cursor, start - 1, owner, ctx)
         symbol = f"{owner}.{node.name}" if owner else node.name
@@ -51,6 +52,23 @@ def _body_items(
         cursor = end + 1
     if cursor <= last:
         yield from _blocks(lines, cursor, last, owner, ctx)
+
+
+def _with_section_comment(lines: Sequence[str], cursor: int, start: int) -> int:
+    """Where a definition starts once a section-header comment just above it (up to
+    three comment lines, then blank lines, e.g. ``# -- Convenience interface ----``) is
+    counted in. Alone, such a comment became an item with no content that the dense
+    search ranked near the top for unrelated questions."""
+    line = start - 1
+    while line >= cursor and not lines[line - 1].strip():
+        line -= 1
+    if line == start - 1:  # no blank line between: _span has taken those comments already
+        return start
+    top = line
+    while top >= cursor and lines[top - 1].lstrip().startswith("#") and line - top < 3:
+        top -= 1
+    above_is_blank = top < cursor or not lines[top - 1].strip()
+    return top + 1 if top < line and above_is_blank else start
 
 
 def _symbol_items(

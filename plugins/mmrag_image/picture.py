@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -52,7 +53,11 @@ def open_picture(source: Path | bytes, work_side: int = WORK_SIDE) -> Picture:
     """Decode a picture file (first frame of an animation) or raise ExtractionError.
     The result's longest side is at most ``work_side``."""
     try:
-        image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        with warnings.catch_warnings():
+            # The size is checked against MAX_PIXELS below; Pillow's own warning would
+            # only print a traceback-like line in the middle of `mmrag index`.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except UnidentifiedImageError:
         raise ExtractionError("not an image Pillow can read, or the file is damaged") from None
     except Image.DecompressionBombError as exc:

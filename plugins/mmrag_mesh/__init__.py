@@ -87,7 +87,7 @@ class MeshExtractor(Extractor):
     extensions = tuple(_MEDIA_TYPES)
     modality = "3d"
     media_type = "model/gltf-binary"
-    version = "1"
+    version = "2"  # 2: items carry meta["thumbnail"]
     priority = 0
     #: A 5-million-face binary STL is 250 MB; beyond this trimesh's copies get too big.
     max_bytes = 400 * 1024 * 1024
@@ -99,12 +99,15 @@ class MeshExtractor(Extractor):
         model = read(path)
         text = metadata_text(path, model)
         parts = [text] if ctx.fits(text) else [chunk.text for chunk in ctx.chunk(text)]
-        for part in parts:
-            yield Item(text=part, modality="text", kind="metadata")
-        if ctx.media_dir is None:
-            return
-        folder = Path(ctx.media_dir) / "views"
+        folder = Path(ctx.media_dir) / "views" if ctx.media_dir is not None else None
         digest = _file_digest(path)[:24]
+        # Every item names the three-quarter view as the file's thumbnail: a matched
+        # front or side view alone is often a flat grey square in a result grid.
+        thumb = {"thumbnail": str(folder / f"{digest}-{canonical_views()[-1].name}.png")} if folder else {}
+        for part in parts:
+            yield Item(text=part, modality="text", kind="metadata", meta=dict(thumb))
+        if folder is None:
+            return
         describe = _describer()
         up = "z" if path.suffix.lower() == ".stl" else "y"  # 3D printing/CAD files are Z-up
         for view in canonical_views(up):
@@ -128,7 +131,8 @@ class MeshExtractor(Extractor):
             if not ctx.fits(view_text):
                 view_text = ctx.chunk(view_text)[0].text
             yield Item(text=view_text, modality="image", kind="view", locator=Locator(section=f"{view.name} view"),
-                       meta={"image": str(target), "view": view.name, "width": image.width, "height": image.height})
+                       meta={"image": str(target), "view": view.name, "width": image.width, "height": image.height,
+                             **thumb})
 
 
 @hookimpl

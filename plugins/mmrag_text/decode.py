@@ -63,6 +63,10 @@ _CLEAN = str.maketrans(
     }
 )
 
+# ANSI/VT escape sequences: CSI (colours, cursor moves), OSC (window title, links)
+# ended by BEL or ESC \\, and any other ESC with its one following character.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.?")
+
 
 @dataclass(frozen=True)
 class Encoding:
@@ -84,9 +88,13 @@ def looks_binary(head: bytes) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Normalise newlines to ``\\n`` and drop characters that break line counting."""
+    """Normalise newlines to ``\\n``, drop characters that break line counting and
+    terminal colour/title escape sequences (``fortune`` files, saved terminal logs): they
+    are not words, and a snippet carrying them would drive the user's terminal."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in text:
+        text = _ESCAPES.sub("", text)
     return text.translate(_CLEAN)
 
 

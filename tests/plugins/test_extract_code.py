@@ -91,6 +91,14 @@ def test_python_top_level_symbols(tmp_path: Path, ctx: ExtractContext) -> None:
         assert item.text.split("\n")[-1] == lines[item.locator.line_end - 1]
 
 
+def test_section_header_comment_joins_the_next_definition(tmp_path: Path, ctx: ExtractContext) -> None:
+    path = tmp_path / "wrap.py"
+    path.write_text("import os\n\n\n# -- Convenience interface ----------\n\ndef wrap(text):\n    return text\n")
+    items = extract(path, ctx)
+    assert [(item.locator.line_start, item.locator.symbol) for item in items] == [(1, None), (4, "wrap")]
+    assert items[1].text.startswith("wrap\n# -- Convenience interface")
+
+
 def test_big_class_is_split_into_methods(tmp_path: Path, ctx: ExtractContext, within_budget) -> None:
     methods = "\n\n".join(
         f'    def method_{n}(self, value):\n        """Handle case {n}."""\n        return value + {n}'

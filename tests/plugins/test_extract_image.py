@@ -5,6 +5,7 @@ EfficientNet-Lite0 classifier converted from its PyTorch checkpoint, RapidOCR)."
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -134,8 +135,12 @@ def test_ten_thousand_pixel_png_is_refused_before_decoding(tmp_path: Path, media
     # A real 10,000 x 10,000 PNG (compresses to ~300 kB): decoding it would take 300 MB.
     path = tmp_path / "huge.png"
     Image.new("L", (10_000, 10_000), 255).save(path, optimize=False, compress_level=1)
-    with pytest.raises(ExtractionError, match=r"10000x10000 pixels .*over the 40-megapixel limit"):
-        list(_extractor(".png").extract(path, media_ctx))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ExtractionError, match=r"10000x10000 pixels .*over the 40-megapixel limit"):
+            list(_extractor(".png").extract(path, media_ctx))
+    # Pillow's own DecompressionBombWarning used to reach the terminal during `mmrag index`.
+    assert not [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)]
 
 
 def test_large_jpeg_is_decoded_at_reduced_scale(tmp_path: Path) -> None:
@@ -224,3 +229,28 @@ def test_gps_position_filters_search_without_place_names(tmp_path: Path) -> None
         assert near_paris == {"paris.jpg", "versailles.jpg"}
         centre = {h.path.name for h in library.search("JPEG image", k=10, filters=Filters(near=(48.86, 2.35, 5)))}
         assert centre == {"paris.jpg"}
+
+
+def test_ocr_spaces_the_recogniser_dropped_are_put_back() -> None:
+    from mmrag_image.ocr import respace
+
+    # What PP-OCR read from a scanned invoice and from skimage's page.png.
+    assert respace("INVOICE4471") == "INVOICE 4471"
+    assert respace("Totaldue:380EUR") == "Totaldue: 380 EUR"
+    assert respace("background.These markers") == "background. These markers"
+    for kept in ("Wi-Fi password:", "sunflower-42", "10:30", "http://example.org", "H2O", "报销4471元"):
+        assert respace(kept) == kept
+
+
+def test_a_picture_of_text_is_not_named_after_a_guessed_label() -> None:
+    from mmrag_image.analysis import Analysis
+    from mmrag_image.ocr import TextLine
+    from mmrag_image.vision import Label
+
+    guess = (Label(111, "nematode, nematode worm, roundworm", 0.01),)
+    line = (TextLine("INVOICE 4471", (0.0, 0.0, 100.0, 20.0), 0.95),)
+    assert Analysis(guess, np.zeros(1280, np.float32), line).caption() == "Picture of: text."
+    # Without text the guess is all there is; a confident label stays with text too.
+    assert "nematode" in Analysis(guess, np.zeros(1280, np.float32), ()).caption()
+    sure = (Label(917, "menu", 0.4),)
+    assert Analysis(sure, np.zeros(1280, np.float32), line).caption().startswith("Picture of: menu.")

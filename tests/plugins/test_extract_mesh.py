@@ -85,6 +85,8 @@ def test_every_format_gives_metadata_and_four_rendered_views(tmp_path: Path, med
     assert f"{len(mesh.faces):,} faces" in items[0].text
     views = [i for i in items if i.kind == "view"]
     assert [v.meta["view"] for v in views] == ["front", "side", "top", "three-quarter"]
+    # The result grid shows the three-quarter view for the file, whichever item matched.
+    assert {i.meta["thumbnail"] for i in items} == {views[-1].meta["image"]}
     for view in views:
         assert view.modality == "image" and view.locator.section == f"{view.meta['view']} view"
         image_path = Path(view.meta["image"])

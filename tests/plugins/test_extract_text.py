@@ -42,6 +42,15 @@ def test_empty_and_blank_files_yield_nothing(tmp_path: Path, ctx: ExtractContext
     assert extract(blank, ctx) == []
 
 
+def test_terminal_escape_sequences_are_dropped(tmp_path: Path, ctx: ExtractContext) -> None:
+    # Debian's fortune files colour each title; a saved terminal log also sets the title.
+    path = tmp_path / "tang300"
+    path.write_text("\x1b[32m《感遇・其一》\x1b[m\n\x1b[33m作者：张九龄\x1b[m\n兰叶春葳蕤\x1b]0;title\x07\n", "utf-8")
+    (item,) = extract(path, ctx)
+    assert item.text == "《感遇・其一》\n作者：张九龄\n兰叶春葳蕤"
+    assert (item.locator.line_start, item.locator.line_end) == (1, 3)
+
+
 def test_chunks_carry_true_line_numbers_and_fit_budget(tmp_path: Path, ctx: ExtractContext, within_budget) -> None:
     lines = ["", ""]  # the text starts on line 3
     for paragraph in PARAGRAPHS:
