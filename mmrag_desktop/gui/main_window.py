@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def _on_indexed(self, report: Any) -> None:
-        summary = self.tr("Indexed: %1").replace("%1", report.summary()) if report is not None else ""
+        summary = self.tr("Indexed: %1").replace("%1", self.sidebar.index_summary(report)) if report is not None else ""
         self.sidebar.indexing_finished(summary)
         if summary:
             self.statusBar().showMessage(summary, 8000)

@@ -3,7 +3,9 @@
 Pictures (the item's rendition or the file), PDF pages rendered at the hit's page,
 text and Markdown with the hit highlighted and scrolled into view, code with simple
 syntax colouring and the hit's lines marked, CSV tables as a table with the hit's rows
-selected, timed items (audio, video) as transcript at the timestamp, and whatever a
+selected, timed items (audio, video) as transcript at the timestamp (under the
+recording's waveform with the hit's range marked, when the item's plugin drew one:
+``meta["waveform"]``), and whatever a
 plugin registers with ``register_previews`` for a media type (an SVG renderer). Files
 are read and pages rendered on worker threads.
 """
@@ -49,6 +51,7 @@ from .highlight import highlight_html, pattern
 from .ops import run_op
 from .preview_paths import home_relative as _home
 from .results import Result
+from .waveform import WaveformView
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 MAX_TABLE_ROWS = 2000
@@ -177,6 +180,8 @@ class PreviewPane(QWidget):
         self.where.setTextFormat(Qt.TextFormat.PlainText)
         self.where.setWordWrap(True)
         layout.addWidget(self.where)
+        self.waveform = WaveformView()
+        layout.addWidget(self.waveform)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
         self.placeholder = QLabel(self.tr("Select a result to preview it here."))
@@ -218,6 +223,7 @@ class PreviewPane(QWidget):
         self.caption.setText("")
         self.open_button.hide()
         self.folder_button.hide()
+        self.waveform.show_for({}, None, None)
         self.stack.setCurrentWidget(self.placeholder)
 
     # -- showing ------------------------------------------------------------------------
@@ -240,6 +246,7 @@ class PreviewPane(QWidget):
         self.open_button.show()
         self.folder_button.show()
         self.caption.setText("")
+        self.waveform.show_for(result.meta, item.locator.time_start, item.locator.time_end)
         plugin = self.plugin_previews.get(hit.media_type)
         if plugin is not None and callable(getattr(plugin, "render", None)):
             self._show_svg(plugin.render(result.meta))

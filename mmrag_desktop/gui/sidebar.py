@@ -129,11 +129,7 @@ class Sidebar(QWidget):
         for path, info in counts.items():
             modalities = info.get("modalities", {})
             files = info.get("files", {})
-            parts = [f"{count} {name or '?'}" for name, count in sorted(modalities.items())]
-            failed = files.get("failed", 0) + files.get("skipped", 0)
-            if failed:
-                parts.append(self.tr("%1 not indexed").replace("%1", str(failed)))
-            summary = ", ".join(parts) or self.tr("not indexed yet")
+            summary = self.folder_summary(modalities, files.get("failed", 0) + files.get("skipped", 0))
             item = QListWidgetItem(f"{Path(path).name or path}\n{summary}")
             item.setData(Qt.ItemDataRole.UserRole, path)
             item.setToolTip(path)
@@ -174,6 +170,33 @@ class Sidebar(QWidget):
         elif event.phase == "embed" and event.done:
             self.rate.setText(self.tr("%1 passages/s · about %2 left").replace("%1", f"{event.rate:.1f}")
                               .replace("%2", _duration(event.eta_seconds)))
+
+    def modality_label(self, name: str | None) -> str:
+        """A modality's name in the interface language (a plugin's own modality as is)."""
+        labels = {"text": self.tr("text"), "image": self.tr("image"), "audio": self.tr("audio"),
+                  "video": self.tr("video"), "3d": self.tr("3D")}
+        return labels.get(name or "", name or "?")
+
+    def folder_summary(self, modalities: dict[str | None, int], not_indexed: int = 0) -> str:
+        """"4 audio, 2 image, 1 not indexed": what a folder holds, per modality."""
+        parts = [self.tr("%1 %2", "count, then what (e.g. 4 audio)").replace("%1", str(count))
+                 .replace("%2", self.modality_label(name))
+                 for name, count in sorted(modalities.items(), key=lambda kv: kv[0] or "")]
+        if not_indexed:
+            parts.append(self.tr("%1 not indexed").replace("%1", str(not_indexed)))
+        return self.tr(", ").join(parts) or self.tr("not indexed yet")
+
+    def index_summary(self, report: Any) -> str:
+        """An indexing run's outcome (an ``IndexReport``) in the interface language."""
+        counts = [(self.tr("%1 added"), report.added), (self.tr("%1 updated"), report.updated),
+                  (self.tr("%1 unchanged"), report.unchanged)]
+        counts += [(label, value) for label, value in (
+            (self.tr("%1 moved"), report.moved), (self.tr("%1 removed"), report.removed),
+            (self.tr("%1 failed"), report.failed), (self.tr("%1 skipped"), report.skipped),
+            (self.tr("%1 embedded"), report.embedded)) if value]
+        text = self.tr(", ").join(label.replace("%1", str(value)) for label, value in counts)
+        text = self.tr("%1 in %2 s").replace("%1", text).replace("%2", f"{report.seconds:.1f}")
+        return self.tr("%1 (cancelled)").replace("%1", text) if report.cancelled else text
 
     def indexing_finished(self, summary: str) -> None:
         self.progress_box.hide()

@@ -27,6 +27,7 @@ from mmrag_desktop.records import Item, Locator, Query
 
 from .asr import Segment, Transcriber
 from .decode import AudioInfo, open_container, pcm_windows, probe
+from .waveform import Envelope, write_png
 
 MMRAG_HOOK_API = "1"
 
@@ -78,7 +79,7 @@ class AudioExtractor(Extractor):
     extensions = tuple(_TYPES)
     modality = "audio"
     media_type = "audio/*"
-    version = "1"
+    version = "2"  # 2: waveform picture and duration in meta
     # Decoding is streamed, so size costs time, not memory; the indexer's per-file time
     # limit still applies.
     max_bytes = 4 * 1024**3
@@ -101,9 +102,20 @@ class AudioExtractor(Extractor):
                 raise ExtractionError("no audio stream in the file")
             info = probe(container)
             problems: list[str] = []
-            segments = list(speech_items(Transcriber().segments(pcm_windows(container, on_error=problems.append))))
+            envelope = Envelope()
+            windows = envelope.tap(pcm_windows(container, on_error=problems.append))
+            segments = list(speech_items(Transcriber().segments(windows)))
         meta: dict[str, Any] = {"duration": info.duration, "codec": info.codec, "tags": info.tags,
                                 "speech_segments": len(segments)}
+        # The waveform spans the decoded audio, so its length is what a hit's time range
+        # is drawn against (the header's duration may be missing or rounded).
+        wave: dict[str, Any] = {"duration": round(envelope.seconds, 3) or info.duration}
+        if ctx.media_dir is not None:
+            png = write_png(envelope, Path(ctx.media_dir) / "audio")
+            if png is not None:
+                wave["waveform"] = str(png)
+                meta["waveform"] = str(png)
+        segments = [replace(s, meta={**s.meta, **wave}) for s in segments]
         if problems:
             meta["problems"] = problems[:5]
             if not segments and info.duration is None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from speech_media import silence, spoken, tone, write_audio
 
 import mmrag_audio
@@ -33,12 +34,19 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     plants_at = 1.0 + budget.size / SAMPLE_RATE + 4.0
     memo = write_audio(tmp / "memo.mp3", [silence(1.0), budget, silence(4.0), plants, silence(0.5)])
     return {"tmp": tmp, "memo": memo, "plants_at": plants_at, "budget_end": 1.0 + budget.size / SAMPLE_RATE,
-            "budget": budget}
+            "budget": budget, "total": plants_at + plants.size / SAMPLE_RATE + 0.5}
 
 
 @pytest.fixture(scope="module")
 def memo_items(media: dict[str, object]) -> list:
-    return list(AudioExtractor().extract(media["memo"], ExtractContext()))  # type: ignore[arg-type]
+    ctx = ExtractContext(media_dir=media["tmp"] / "media")  # type: ignore[operator]
+    return list(AudioExtractor().extract(media["memo"], ctx))  # type: ignore[arg-type]
+
+
+def _bar_heights(png: Path) -> np.ndarray:
+    """Height in pixels of the drawn bar in each column of a waveform picture."""
+    alpha = np.asarray(Image.open(png).convert("RGBA"))[:, :, 3]
+    return (alpha > 0).sum(axis=0)
 
 
 def test_registers_extractor_and_query_transform() -> None:
@@ -63,6 +71,25 @@ def test_speech_becomes_timed_transcript_segments(memo_items: list, media: dict[
     assert first.locator.time_start == pytest.approx(1.0, abs=0.4)
     assert media["budget_end"] - 1.0 < first.locator.time_end <= media["budget_end"] + 0.3  # type: ignore[operator]
     assert second.locator.time_start == pytest.approx(media["plants_at"], abs=0.4)
+
+
+@pytest.mark.slow
+def test_speech_draws_a_waveform_with_the_duration(memo_items: list, media: dict[str, object]) -> None:
+    meta, *segments = memo_items
+    png = Path(meta.meta["waveform"])
+    assert png.is_file() and png.parent.parent == media["tmp"] / "media"  # type: ignore[operator]
+    assert Image.open(png).size == (600, 80)
+    total = media["total"]
+    for segment in segments:
+        assert segment.meta["waveform"] == str(png)
+        assert segment.meta["duration"] == pytest.approx(total, abs=1.0)
+    heights = _bar_heights(png)
+    column = lambda seconds: int(seconds / segments[0].meta["duration"] * 600)  # noqa: E731
+    # Speech columns have tall bars; the 4 s gap between the sentences is a flat line.
+    speech = heights[column(1.2):column(media["budget_end"] - 0.2)]  # type: ignore[operator]
+    gap = heights[column(media["budget_end"] + 1.0):column(media["plants_at"] - 1.0)]  # type: ignore[operator]
+    assert speech.max() > 40 and np.median(speech) > 10
+    assert gap.max() <= 2
 
 
 @pytest.mark.slow
@@ -105,6 +132,23 @@ def test_sound_without_speech_is_indexed_by_its_tags(tmp_path: Path) -> None:
     with temporary_library(tmp_path / "lib", mmrag_audio) as library:
         library.index([bell])
         assert library.search("chime")[0].path == bell
+
+
+def test_waveform_marks_sound_and_silence(tmp_path: Path) -> None:
+    # 1 s tone, 2 s silence, 1 s tone: no speech, so only the VAD runs (fast).
+    clip = write_audio(tmp_path / "beeps.wav", [tone(1.0), silence(2.0), tone(1.0, 660)])
+    (item,) = AudioExtractor().extract(clip, ExtractContext(media_dir=tmp_path / "media"))
+    png = Path(item.meta["waveform"])
+    assert png.is_file() and png.suffix == ".png" and Image.open(png).size == (600, 80)
+    heights = _bar_heights(png)
+    assert (heights[10:140] > 40).all()  # the tones (0.3 of full scale, the loudest part)
+    assert (heights[165:285] <= 2).all() and (heights[460:590] > 40).all()  # silence, then tone
+    # The same audio draws the same picture: re-indexing reuses the file.
+    (again,) = AudioExtractor().extract(clip, ExtractContext(media_dir=tmp_path / "media"))
+    assert again.meta["waveform"] == str(png) and len(list(png.parent.iterdir())) == 1
+    # Outside a library there is nowhere to keep the picture.
+    (bare,) = AudioExtractor().extract(clip, ExtractContext())
+    assert "waveform" not in bare.meta
 
 
 @pytest.mark.slow

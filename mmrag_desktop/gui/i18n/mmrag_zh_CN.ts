@@ -117,43 +117,43 @@
 <context>
     <name>PreviewPane</name>
     <message>
-        <location filename="../preview.py" line="167" />
+        <location filename="../preview.py" line="170" />
         <source>Open</source>
         <extracomment>A link in a preview (e.g. a transcript) asked for another file.</extracomment>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="168" />
+        <location filename="../preview.py" line="171" />
         <source>Open with the default application (Enter)</source>
         <translation>用默认应用打开（Enter）</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="170" />
+        <location filename="../preview.py" line="173" />
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="182" />
+        <location filename="../preview.py" line="187" />
         <source>Select a result to preview it here.</source>
         <translation>选择一个结果在此预览。</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="275" />
+        <location filename="../preview.py" line="282" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="286" />
+        <location filename="../preview.py" line="293" />
         <source>This picture cannot be shown.</source>
         <translation>无法显示此图片。</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="307" />
+        <location filename="../preview.py" line="314" />
         <source>Transcript at %1</source>
         <translation>%1 处的文字记录</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="418" />
+        <location filename="../preview.py" line="425" />
         <source>Lines %1–%2</source>
         <translation>第 %1–%2 行</translation>
     </message>
@@ -161,26 +161,26 @@
 <context>
     <name>ResultsView</name>
     <message>
-        <location filename="../results.py" line="117" />
+        <location filename="../results.py" line="119" />
         <source>Type to search your files, or drop a file on the window to find similar ones.
 Results include everything indexed so far, also while indexing runs.</source>
         <translation>输入文字搜索你的文件，或把文件拖到窗口上查找相似内容。
 结果包含目前已索引的全部内容，索引进行中也可搜索。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../results.py" line="163" />
+        <location filename="../results.py" line="166" />
         <source>%n result(s)</source>
         <translation>
             <numerusform>%n 个结果</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../results.py" line="165" />
+        <location filename="../results.py" line="168" />
         <source>No results for “%1”.</source>
         <translation>没有找到“%1”的结果。</translation>
     </message>
     <message>
-        <location filename="../results.py" line="197" />
+        <location filename="../results.py" line="215" />
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
@@ -188,72 +188,72 @@ Results include everything indexed so far, also while indexing runs.</source>
 <context>
     <name>SearchPanel</name>
     <message>
-        <location filename="../search_panel.py" line="64" />
+        <location filename="../search_panel.py" line="71" />
         <source>Search your files — or drop a file here to find similar ones</source>
         <translation>搜索你的文件，或把文件拖到这里查找相似内容</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="73" />
+        <location filename="../search_panel.py" line="80" />
         <source>Search by a file (like dropping it on the window)</source>
         <translation>按文件搜索（与把文件拖到窗口上相同）</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="86" />
+        <location filename="../search_panel.py" line="93" />
         <source>Any time</source>
         <translation>任何时间</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="86" />
+        <location filename="../search_panel.py" line="93" />
         <source>Past day</source>
         <translation>过去一天</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="86" />
+        <location filename="../search_panel.py" line="93" />
         <source>Past week</source>
         <translation>过去一周</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="87" />
+        <location filename="../search_panel.py" line="94" />
         <source>Past month</source>
         <translation>过去一个月</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="87" />
+        <location filename="../search_panel.py" line="94" />
         <source>Past year</source>
         <translation>过去一年</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="115" />
+        <location filename="../search_panel.py" line="122" />
         <source>All kinds</source>
         <translation>所有类型</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="116" />
+        <location filename="../search_panel.py" line="123" />
         <source>All folders</source>
         <translation>所有文件夹</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="154" />
+        <location filename="../search_panel.py" line="161" />
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="163" />
+        <location filename="../search_panel.py" line="170" />
         <source>Like: %1</source>
         <translation>相似于：%1</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="167" />
+        <location filename="../search_panel.py" line="174" />
         <source>Searching by %1…</source>
         <translation>正在按 %1 搜索…</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="200" />
+        <location filename="../search_panel.py" line="204" />
         <source>Search failed: %1</source>
         <translation>搜索失败：%1</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="207" />
+        <location filename="../search_panel.py" line="211" />
         <source>Search by a file</source>
         <translation>按文件搜索</translation>
     </message>
@@ -485,8 +485,8 @@ Results include everything indexed so far, also while indexing runs.</source>
     </message>
     <message>
         <location filename="../sidebar.py" line="89" />
-        <location filename="../sidebar.py" line="149" />
-        <location filename="../sidebar.py" line="183" />
+        <location filename="../sidebar.py" line="146" />
+        <location filename="../sidebar.py" line="207" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -496,65 +496,161 @@ Results include everything indexed so far, also while indexing runs.</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="115" />
+        <location filename="../sidebar.py" line="116" />
         <source>Add a folder to the library</source>
         <translation>向资料库添加文件夹</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="134" />
+        <location filename="../sidebar.py" line="176" />
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="176" />
+        <source>image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="176" />
+        <source>audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="177" />
+        <source>video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="177" />
+        <source>3D</source>
+        <translation>三维模型</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="182" />
+        <source>%1 %2</source>
+        <comment>count, then what (e.g. 4 audio)</comment>
+        <translation>%2 %1</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="186" />
         <source>%1 not indexed</source>
         <translation>%1 个未索引</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="135" />
+        <location filename="../sidebar.py" line="187" />
         <source>not indexed yet</source>
         <translation>尚未索引</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="150" />
-        <location filename="../sidebar.py" line="157" />
+        <location filename="../sidebar.py" line="147" />
+        <location filename="../sidebar.py" line="154" />
         <source>Looking for files…</source>
         <translation>正在查找文件…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="157" />
+        <location filename="../sidebar.py" line="154" />
         <source>Reading files</source>
         <translation>正在读取文件</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="158" />
+        <location filename="../sidebar.py" line="155" />
         <source>Understanding content</source>
         <translation>正在理解内容</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="158" />
+        <location filename="../sidebar.py" line="155" />
         <source>Finishing…</source>
         <translation>即将完成…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="171" />
+        <location filename="../sidebar.py" line="168" />
         <source>%1 files/s · about %2 left</source>
         <translation>%1 个文件/秒 · 约剩 %2</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="174" />
+        <location filename="../sidebar.py" line="171" />
         <source>%1 passages/s · about %2 left</source>
         <translation>%1 段/秒 · 约剩 %2</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="183" />
+        <location filename="../sidebar.py" line="187" />
+        <location filename="../sidebar.py" line="197" />
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="191" />
+        <source>%1 added</source>
+        <translation>新增 %1</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="191" />
+        <source>%1 updated</source>
+        <translation>更新 %1</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="192" />
+        <source>%1 unchanged</source>
+        <translation>未变 %1</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="194" />
+        <source>%1 moved</source>
+        <translation>移动 %1</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="194" />
+        <source>%1 removed</source>
+        <translation>删除 %1</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="195" />
+        <source>%1 failed</source>
+        <translation>失败 %1</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="195" />
+        <source>%1 skipped</source>
+        <translation>跳过 %1</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="196" />
+        <source>%1 embedded</source>
+        <translation>向量化 %1</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="198" />
+        <source>%1 in %2 s</source>
+        <translation>%1，用时 %2 秒</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="199" />
+        <source>%1 (cancelled)</source>
+        <translation>%1（已取消）</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="207" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="185" />
+        <location filename="../sidebar.py" line="209" />
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="199" />
+        <location filename="../sidebar.py" line="223" />
         <source>Problems (%1)</source>
         <translation>问题（%1）</translation>
+    </message>
+</context>
+<context>
+    <name>WaveformView</name>
+    <message>
+        <location filename="../waveform.py" line="47" />
+        <source>Waveform of the recording; the match is marked</source>
+        <extracomment>The marked range as fractions of the width (None: nothing marked).</extracomment>
+        <translation>录音波形，已标出匹配的片段</translation>
     </message>
 </context>
 <context>
