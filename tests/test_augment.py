@@ -184,3 +184,14 @@ def test_uncited_answer_is_attributed_sentence_by_sentence() -> None:
     hits = [_hit(1, "The nightly backup runs at 02:30."), _hit(2, "The tomato seedlings need water every second day.")]
     assert attribute("The tomato seedlings need water every second day.\n最安全的方法是在某种时刻。", hits) == [2]
     assert attribute("Something else entirely happened here.", hits) == []
+
+
+def test_sentences_keep_table_rows_whole_and_list_numbers_with_their_text() -> None:
+    from mmrag_augment.text import sentences
+
+    row = "city: Berlin; country: Germany; phone: +49 30 1234567; staff: 42"
+    assert [s.text for s in sentences(row)] == [row]  # whose phone it is stays with the number
+    notes = "Team meeting. 1. Launch date: moved to 3 June. 2. Budget: approved."
+    assert [s.text for s in sentences(notes)] == ["Team meeting.", "1. Launch date: moved to 3 June.",
+                                                  "2. Budget: approved."]
+    assert [s.text for s in sentences("第一句。第二句！")] == ["第一句。", "第二句！"]

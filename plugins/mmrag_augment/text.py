@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 from mmrag_desktop.store.fts import query_terms
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=\S)|(?<=[。！？；])")
+# Only full stops end a sentence: splitting at ";" and ":" cut table rows ("city: Berlin;
+# phone: +49 …") into fragments that no longer say whose phone it is.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=[。！？])")
+# A list number ("3.", "(2)") is not a sentence: it joins the text it numbers.
+_LIST_MARK = re.compile(r"^\(?\d{1,3}[.)]$")
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,16 @@ def sentences(text: str) -> list[Sentence]:
     """Split into sentences; a line break also ends one (lists, code, table rows)."""
     out: list[Sentence] = []
     for offset, line in enumerate(text.splitlines()):
+        mark = ""
         for part in _SENTENCE_END.split(line):
-            if part.strip():
-                out.append(Sentence(part.strip(), offset))
+            part = part.strip()
+            if _LIST_MARK.match(part):
+                mark = f"{mark}{part} "
+            elif part:
+                out.append(Sentence(mark + part, offset))
+                mark = ""
+        if mark.strip():
+            out.append(Sentence(mark.strip(), offset))
     return out
 
 
