@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -165,16 +166,8 @@ class Library:
             sources = list(chosen.values())
         else:
             sources = self.store.sources()
-        if not self._index_lock.acquire(blocking=False):
-            raise MMRagError("This library is already being indexed.")
-        try:
-            for encoder in self.encoders:
-                encoder.ensure_dim()
-            indexer = Indexer(self.store, self.config, self.extractors, self.encoders, progress=progress,
-                              cancel=cancel, media_dir=self.media_dir)
+        with self._indexer(progress, cancel) as indexer:
             report = indexer.run(sources)
-        finally:
-            self._index_lock.release()
         if report.problems:
             self.store.set_meta("scan_problems", "\n".join(report.problems[-200:]))
         return report
@@ -193,14 +186,20 @@ class Library:
             source = self._source_containing(path.parent.resolve() / path.name)
             if source is not None:
                 files.append((source, str(path.parent.resolve() / path.name)))
+        with self._indexer(progress, cancel) as indexer:
+            return indexer.run_files(files)
+
+    @contextmanager
+    def _indexer(self, progress: ProgressCallback | None, cancel: threading.Event | None) -> Iterator[Indexer]:
+        """The one indexer this library may run at a time (a second caller gets a clear
+        error instead of waiting), with every encoder's dimension known."""
         if not self._index_lock.acquire(blocking=False):
             raise MMRagError("This library is already being indexed.")
         try:
             for encoder in self.encoders:
                 encoder.ensure_dim()
-            indexer = Indexer(self.store, self.config, self.extractors, self.encoders, progress=progress,
-                              cancel=cancel, media_dir=self.media_dir)
-            return indexer.run_files(files)
+            yield Indexer(self.store, self.config, self.extractors, self.encoders, progress=progress,
+                          cancel=cancel, media_dir=self.media_dir)
         finally:
             self._index_lock.release()
 

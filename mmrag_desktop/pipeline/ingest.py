@@ -183,13 +183,8 @@ class Indexer:
             self.progress(rate.progress("extract", len(work)))
             # Rows whose path vanished and was not claimed by a move are gone for good.
             gone = [row.id for rows in known.values() for path, row in rows.items() if path in missing]
-            self.store.delete_files(gone)
-            report.removed = len(gone)
-            report.embedded = self.embed_pending()
-            report.cancelled = self.cancel.is_set()
-        report.seconds = time.perf_counter() - started
-        self.progress(IndexProgress("done", 1, 1))
-        return report
+            self._remove_and_embed(gone, report)
+        return self._done(report, started)
 
     def run_files(self, files: Sequence[tuple[SourceRow, str]]) -> IndexReport:
         """Re-index exactly these paths (a file watcher's new, changed and deleted files)
@@ -228,10 +223,17 @@ class Indexer:
                 self._index_file(source, entry, row, missing, report)
         if not report.cancelled:
             gone = [row.id for row in (self.store.file_by_path(p) for p in sorted(missing)) if row is not None]
-            self.store.delete_files(gone)
-            report.removed = len(gone)
-            report.embedded = self.embed_pending()
-            report.cancelled = self.cancel.is_set()
+            self._remove_and_embed(gone, report)
+        return self._done(report, started)
+
+    def _remove_and_embed(self, gone: list[int], report: IndexReport) -> None:
+        """The end of a completed extract pass: drop deleted files, then embed."""
+        self.store.delete_files(gone)
+        report.removed = len(gone)
+        report.embedded = self.embed_pending()
+        report.cancelled = self.cancel.is_set()
+
+    def _done(self, report: IndexReport, started: float) -> IndexReport:
         report.seconds = time.perf_counter() - started
         self.progress(IndexProgress("done", 1, 1))
         return report
