@@ -16,23 +16,15 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QToolButton, QWidget
 
+from .sound_devices import device_problem
+
 RATE = 16000
 MAX_SECONDS = 30
 
 
 def input_problem() -> str | None:
     """Why recording is impossible here, or None when it can work."""
-    try:
-        import sounddevice as sd
-    except (ImportError, OSError) as exc:
-        return f"sounddevice is not available ({exc})"
-    try:
-        devices = sd.query_devices()
-    except Exception as exc:
-        return f"cannot list audio devices ({exc})"
-    if not any(d.get("max_input_channels", 0) > 0 for d in devices):
-        return "no microphone (audio input device) found"
-    return None
+    return device_problem("max_input_channels", "no microphone (audio input device) found")
 
 
 class MicButton(QToolButton):

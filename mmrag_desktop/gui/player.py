@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .ops import run_op
+from .sound_devices import device_problem
 
 #: How much is decoded and played from the hit's start.
 PLAY_SECONDS = 120.0
@@ -21,17 +22,7 @@ PLAY_SECONDS = 120.0
 
 def output_problem() -> str | None:
     """Why in-app playback is impossible here, or None."""
-    try:
-        import sounddevice as sd
-    except (ImportError, OSError) as exc:
-        return f"sounddevice is not available ({exc})"
-    try:
-        devices = sd.query_devices()
-    except Exception as exc:
-        return f"cannot list audio devices ({exc})"
-    if not any(d.get("max_output_channels", 0) > 0 for d in devices):
-        return "no audio output device found"
-    return None
+    return device_problem("max_output_channels", "no audio output device found")
 
 
 def decode(path: Path, start: float, seconds: float = PLAY_SECONDS) -> tuple[np.ndarray, int]:
