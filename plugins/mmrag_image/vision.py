@@ -10,7 +10,6 @@ and the pooled 1280-d features (→ the image→image space).
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -22,6 +21,8 @@ from PIL import Image
 
 from mmrag_desktop.models import verify
 from mmrag_desktop.paths import models_dir
+
+from . import runtime
 
 MODEL = "efficientnet-lite0"
 #: Bump when the converter's output changes, so the cached ONNX is rebuilt.
@@ -71,13 +72,7 @@ class Vision:
     def session(self) -> Any:
         with self._lock:
             if self._session is None:
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = self.threads or min(4, os.cpu_count() or 1)
-                options.inter_op_num_threads = 1
-                self._session = ort.InferenceSession(str(self.onnx_path()), options,
-                                                     providers=["CPUExecutionProvider"])
+                self._session = runtime.session(self.onnx_path(), self.threads)
             return self._session
 
     def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,8 +15,9 @@ from PIL import Image, ImageDraw
 import mmrag_image
 from mmrag_desktop.interfaces import ExtractContext
 from mmrag_desktop.library import Library
+from mmrag_desktop.models import verify
 from mmrag_desktop.testing import run_hook
-from mmrag_image.detect import COCO80, Detection, postprocess, summary
+from mmrag_image.detect import COCO80, MODEL, Detection, Detector, postprocess, preprocess, summary
 
 ASTRONAUT = Path(__file__).parent.parent / "data" / "astronaut-256.jpg"
 
@@ -43,6 +44,22 @@ def test_summary_counts_objects() -> None:
     assert summary(found) == "3 buses, 2 persons, dog"
     assert summary(found[:2], synonyms=True) == "person (a man, a woman or a child), dog"
     assert summary([]) == ""
+
+
+def test_cut_graph_and_numpy_decoding_give_the_shipped_graphs_detections() -> None:
+    # The detector runs the shipped graph without its TopK/decoding tail (written for a
+    # 512 x 512 input) and decodes in numpy: at 512 the result must be the same.
+    import onnxruntime as ort
+
+    (path,) = verify(MODEL)
+    whole = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    detector = Detector(threads=1)
+    with Image.open(ASTRONAUT) as photo:
+        pictures = [photo.convert("RGB"), _distractor(7)]
+    for picture in pictures:
+        (rows,) = whole.run(["tower_0/detections"], {"tower_0/images:0": preprocess(picture)})
+        assert detector.detect(picture) == postprocess(rows[0], picture.width, picture.height)
+    assert detector.detect(pictures[0])  # not trivially equal: the astronaut is found
 
 
 def _distractor(seed: int) -> Image.Image:
