@@ -30,7 +30,8 @@ WORK_SIDE = 2048
 FAST_SIDE = 1024
 THUMB_SIDE = 512
 
-try:  # HEIC/HEIF photos (iPhone) where pillow-heif is installed.
+try:  # HEIC/HEIF photos (iPhones). pillow-heif is a dependency; guarded all the same so a
+    # platform without its wheel still reads every other format.
     import pillow_heif
 
     pillow_heif.register_heif_opener()

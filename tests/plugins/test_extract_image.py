@@ -101,6 +101,34 @@ def test_picture_without_text_skips_ocr(tmp_path: Path, media_ctx: ExtractContex
     assert "Text in the picture" not in items[0].text
 
 
+def test_heic_photo_is_decoded_upright_with_its_exif(tmp_path: Path, media_ctx: ExtractContext) -> None:
+    # HEIC as iPhones save it: pillow-heif (a dependency) decodes it, and its wheel's
+    # x265 encoder writes one here. EXIF orientation 6 (stored turned 90 degrees
+    # counter-clockwise) becomes the HEIF rotation that libheif undoes when decoding.
+    stored = _photo_like(5)
+    stored.paste((255, 0, 0), (0, 0, 60, 60))  # red in the stored top-left corner ...
+    exif = Image.Exif()
+    exif[271], exif[272], exif[306], exif[0x0112] = "Apple", "iPhone 15", "2024:05:01 09:15:00", 6
+    path = tmp_path / "IMG_0042.heic"
+    stored.save(path, "HEIF", quality=90, exif=exif.tobytes())
+    assert path.read_bytes()[4:12] == b"ftypheic"
+    upright = pic.open_picture(path).image
+    assert upright.size == (240, 320)
+    red, green, blue = upright.getpixel((upright.width - 20, 20))  # ... is top-right when upright
+    assert red > 200 and green < 60 and blue < 60
+    extractor = _extractor(".heic")
+    assert extractor.name == "image" and extractor.media_type_for(path) == "image/heic"
+    (visual,) = list(extractor.extract(path, media_ctx))
+    assert visual.meta["format"] == "HEIF" and visual.meta["camera"] == "Apple iPhone 15"
+    assert visual.meta["taken"] == "2024-05-01T09:15:00" and visual.meta["labels"]
+    with Image.open(visual.meta["image"]) as thumb:
+        assert thumb.format == "JPEG" and thumb.size == (240, 320)
+    cut = tmp_path / "cut.heic"
+    cut.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(ExtractionError, match=r"damaged|truncated|not an image"):
+        list(extractor.extract(cut, media_ctx))
+
+
 def test_gif_first_frame_and_palette(tmp_path: Path, media_ctx: ExtractContext) -> None:
     frames = [_photo_like(i).convert("P") for i in range(3)]
     path = tmp_path / "anim.gif"
