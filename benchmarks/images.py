@@ -287,13 +287,71 @@ def _detector_ms(paths: list[Path]) -> dict:
 
     pictures = [mmrag_image.open_picture(p, work_side=1024).image for p in paths]
     mmrag_image.DETECTOR.detect(pictures[0])
-    times = []
+    times, cpu = [], time.process_time()
     for image in pictures:
         started = time.perf_counter()
         mmrag_image.DETECTOR.detect(image)
         times.append((time.perf_counter() - started) * 1000)
+    cpu_ms = (time.process_time() - cpu) * 1000 / len(pictures)
     times.sort()
-    return {"pictures": len(times), "median_ms": round(times[len(times) // 2], 1), "min_ms": round(times[0], 1)}
+    return {"pictures": len(times), "median_ms": round(times[len(times) // 2], 1), "min_ms": round(times[0], 1),
+            "cpu_ms": round(cpu_ms, 1)}
+
+
+class _ShippedGraphDetector:
+    """The detector as it ran before (kept here for the before/after comparison only):
+    the whole shipped graph, its own TopK decoding, fixed 512 x 512 input."""
+
+    def __init__(self) -> None:
+        from mmrag_desktop.models import verify
+        from mmrag_image import detect, runtime
+
+        (path,) = verify(detect.MODEL)
+        self._session = runtime.session(path)
+
+    def detect(self, image: Image.Image) -> list:
+        from mmrag_image import detect
+
+        (rows,) = self._session.run(["tower_0/detections"], {"tower_0/images:0": detect.preprocess(image)})
+        return detect.postprocess(rows[0], image.width, image.height)
+
+
+def run_before_after(rounds: int = 3) -> dict:
+    """Extraction of the small photos (OCR off, detection on) as it was — onnxruntime
+    threads spinning, the detector's whole graph — and as it is now, alternating, so
+    both see the same machine load."""
+    import mmrag_image
+    from mmrag_desktop.interfaces import ExtractContext
+    from mmrag_image import analysis, runtime
+
+    files = [p for p in sorted(build_speed_set().iterdir()) if p.name.startswith("small-")]
+    extractor = mmrag_image.ImageExtractor()
+    current = analysis.DETECTOR
+    rates: dict[str, list[str]] = {"before (threads spin, whole graph)": [], "now (threads sleep, heads + numpy decoding)": []}
+    mmrag_image.SETTINGS["ocr"] = False
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in range(rounds):
+                for label in rates:
+                    before = label.startswith("before")
+                    runtime.SPINNING = before
+                    analysis.VISION._session = None  # reopened with this round's threading
+                    analysis.DETECTOR = _ShippedGraphDetector() if before else current
+                    current._session = None
+                    ctx = ExtractContext(media_dir=Path(tmp) / f"media-{n}-{before}")
+                    list(extractor.extract(files[0], ctx))  # sessions open outside the timing
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    for path in files:
+                        list(extractor.extract(path, ctx))
+                    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                    rates[label].append(f"{len(files) / wall:.2f}/s ({cpu / len(files):.3f} CPU-s)")
+                    mmrag_image.FEATURES._data.clear()
+    finally:
+        runtime.SPINNING = False
+        analysis.DETECTOR = current
+        analysis.VISION._session = current._session = None
+        mmrag_image.SETTINGS["ocr"] = True
+    return {"images": len(files), "rounds": rates, "load_average_after": [round(x, 2) for x in os.getloadavg()]}
 
 
 def run_prefetch_ab(rounds: int = 3) -> dict:
@@ -345,9 +403,17 @@ def write(results: dict) -> None:
                   for k, v in speed.items() if isinstance(v, dict) and "seconds" in v]
         for k, v in speed.items():
             if isinstance(v, dict) and "median_ms" in v:
-                lines += ["", f"{k}: median {v['median_ms']} ms, fastest {v['min_ms']} ms ({v['pictures']} pictures)."]
-        lines += ["", "CPU-seconds count both cores (onnxruntime uses two threads); on an idle 2-core machine "
-                  "images/s is at most 2 / CPU-seconds per image."]
+                lines += ["", f"{k}: median {v['median_ms']} ms, fastest {v['min_ms']} ms ({v['pictures']} pictures); "
+                          f"{v.get('cpu_ms', '?')} CPU-ms each on average."]
+        lines += ["", "CPU-seconds count both cores (onnxruntime uses two threads, which sleep when idle); on an "
+                  "idle 2-core machine images/s is at most 2 / CPU-seconds per image."]
+        lines.append("")
+    before_after = results.get("before_after")
+    if before_after:
+        lines += [f"## Before and after (small photos, {before_after['images']}, OCR off, detection on; rounds "
+                  f"alternate; load average after: {before_after['load_average_after']})", "",
+                  "| | pictures/s (CPU-seconds per picture) per round |", "|---|---|"]
+        lines += [f"| {k} | {', '.join(v)} |" for k, v in before_after["rounds"].items()]
         lines.append("")
     prefetch = results.get("prefetch")
     if prefetch:
@@ -378,6 +444,8 @@ def main() -> None:
                      "detect": os.environ.get("MMRAG_IMAGE_DETECT", "1") != "0"}
     if not args.quality:
         results["speed"] = run_speed()
+        if results["detect"]:
+            results["before_after"] = run_before_after()
         results["prefetch"] = run_prefetch_ab()
     if not args.speed:
         results["quality"] = run_quality()
