@@ -91,7 +91,7 @@ class ImageExtractor(Extractor):
         data = path.read_bytes()
         if not data:
             raise ExtractionError("the file is empty")
-        picture = pic.open_picture(data, work_side=pic.FAST_SIDE)
+        picture = pic.open_picture(data, work_side=pic.FAST_SIDE, least_side=pic.LEAST_SIDE)
         yield from picture_items(picture, pic.content_key(data), ctx,
                                  sharper=lambda: pic.open_picture(data).image)
 

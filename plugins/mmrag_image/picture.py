@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,10 @@ MAX_PIXELS = 40_000_000
 WORK_SIDE = 2048
 #: Labels, features and thumbnails need no more than this (JPEGs decode 4-8x faster).
 FAST_SIDE = 1024
+#: ... and no less than this on the short side (the detector's 512 x 512 input, the
+#: thumbnail's 512): a 12-MP JPEG is then decoded at 1/4 scale (1000 x 750) instead of
+#: 1/2, 13 instead of 40 CPU-ms.
+LEAST_SIDE = 512
 THUMB_SIDE = 512
 
 try:  # HEIC/HEIF photos (iPhones). pillow-heif is a dependency; guarded all the same so a
@@ -50,9 +55,11 @@ class Picture:
     exif: dict[str, Any] = field(default_factory=dict)
 
 
-def open_picture(source: Path | bytes, work_side: int = WORK_SIDE) -> Picture:
+def open_picture(source: Path | bytes, work_side: int = WORK_SIDE, least_side: int = 0) -> Picture:
     """Decode a picture file (first frame of an animation) or raise ExtractionError.
-    The result's longest side is at most ``work_side``."""
+    The result's longest side is at most ``work_side``. A large JPEG is decoded at the
+    smallest DCT scale that keeps its longest side >= ``work_side`` or, when
+    ``least_side`` is given and asks for less, its short side >= ``least_side``."""
     try:
         with warnings.catch_warnings():
             # The size is checked against MAX_PIXELS below; Pillow's own warning would
@@ -73,9 +80,11 @@ def open_picture(source: Path | bytes, work_side: int = WORK_SIDE) -> Picture:
         if width <= 0 or height <= 0:
             raise ExtractionError("image has no pixels")
         if fmt == "JPEG" and max(width, height) > work_side:
-            # DCT scaling to the smallest 1/2^n size whose longest side is still >= work_side.
+            # DCT scaling to the smallest 1/2^n size that is still large enough.
             ratio = work_side / max(width, height)
-            image.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))
+            if least_side:
+                ratio = min(ratio, least_side / min(width, height))
+            image.draft("RGB", (max(1, math.ceil(width * ratio)), max(1, math.ceil(height * ratio))))
         elif width * height > MAX_PIXELS:
             raise ExtractionError(
                 f"image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), over the "

@@ -177,6 +177,12 @@ def test_large_jpeg_is_decoded_at_reduced_scale(tmp_path: Path) -> None:
     picture = pic.open_picture(path)
     assert (picture.width, picture.height) == (6000, 4000)
     assert max(picture.image.size) <= pic.WORK_SIDE
+    # The extractor's fast decode: a 12-MP photo at 1/4 scale (1000 x 750: the short side
+    # still >= 512) rather than at 1/2 and then shrunk to 1024 x 768.
+    camera = tmp_path / "camera.jpg"
+    _photo_like().resize((4000, 3000)).save(camera, quality=70)
+    fast = pic.open_picture(camera, work_side=pic.FAST_SIDE, least_side=pic.LEAST_SIDE)
+    assert (fast.width, fast.height) == (4000, 3000) and fast.image.size == (1000, 750)
 
 
 def test_perceptual_hash_matches_near_copies() -> None:
