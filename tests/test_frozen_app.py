@@ -103,6 +103,14 @@ def test_frozen_app_indexes_and_searches_the_sample_folder(app: Path, tmp_path: 
         ImageDraw.Draw(receipt).text((20, 50), "INVOICE hardware store", fill="black",
                                      font=ImageFont.truetype(str(font), 48))
         receipt.save(sample / "receipt.png")
+        # HEIC (pillow-heif, a dependency): its native libheif must be in the bundle too.
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        boarding = Image.new("RGB", (720, 160), "white")
+        ImageDraw.Draw(boarding).text((20, 50), "BOARDING PASS gate 12", fill="black",
+                                      font=ImageFont.truetype(str(font), 48))
+        boarding.save(sample / "boarding.heic", "HEIF", quality=90)
     library = ["--data-dir", str(tmp_path / "library")]
     report = json.loads(run(app, *library, "index", "--json", str(sample)).stdout)
     assert report["failed"] == 0, report
@@ -121,6 +129,7 @@ def test_frozen_app_indexes_and_searches_the_sample_folder(app: Path, tmp_path: 
     assert len(views) == 4
     if picture:  # OCR and labels work frozen
         assert Path(top("hardware store invoice")["path"]).name == "receipt.png"
+        assert Path(top("boarding pass")["path"]).name == "boarding.heic"
 
 
 @pytest.mark.packaging
