@@ -46,6 +46,7 @@ def test_summary_counts_objects() -> None:
     assert summary([]) == ""
 
 
+@pytest.mark.slow
 def test_cut_graph_and_numpy_decoding_give_the_shipped_graphs_detections() -> None:
     # The detector runs the shipped graph without its TopK/decoding tail (written for a
     # 512 x 512 input) and decodes in numpy: at 512 the result must be the same.
