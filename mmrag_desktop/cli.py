@@ -329,9 +329,9 @@ def models_list(ctx: click.Context, as_json: bool = False) -> None:
         if "encoder" in row:
             click.echo(f"encoder {row['encoder']:<24} {row['id']}  {'ACTIVE' if row['active'] else 'available'}")
         else:
-            size = row["size"] / 1048576
+            size = f"{row['size'] / 1048576:7.1f} MB" if row["size"] is not None else "      ? MB"  # not published
             licence = row["licence"] if len(row["licence"]) <= 11 else row["licence"][:10] + "…"  # full: --json
-            click.echo(f"{row['id']:<44} {row['role']:<14} {size:7.1f} MB  {licence:<11} {row['state']:<12}"
+            click.echo(f"{row['id']:<44} {row['role']:<14} {size}  {licence:<11} {row['state']:<12}"
                        f"  {row['source_kind']}: {row['source_text']}")
 
 
