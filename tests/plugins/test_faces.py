@@ -146,3 +146,21 @@ def test_a_query_picture_without_a_face_adds_no_face_list(library: tuple[Library
     _no_face().resize((300, 225)).save(query)
     assert lib.search(lib.file_query(query), k=3, retrievers=["faces"]) == []
     assert lib.search(lib.file_query(query), k=3)[0].path.name == "garden.jpg"
+
+
+@pytest.mark.slow
+def test_faces_in_video_keyframes_carry_their_time(tmp_path: Path) -> None:
+    from speech_media import slide, write_video
+
+    from mmrag_desktop.interfaces import ExtractContext
+    from mmrag_video import VideoExtractor
+
+    canvas = Image.new("RGB", (480, 272), (20, 20, 20))
+    canvas.paste(Image.open(DATA / "obama-256.jpg").convert("RGB"), (110, 8))
+    video = write_video(tmp_path / "interview.mp4", [(slide("title", (0, 0, 150), (480, 272)), 3.0), (canvas, 3.0)])
+    items = list(VideoExtractor().extract(video, ExtractContext(media_dir=tmp_path / "media")))
+    (face,) = [i for i in items if i.kind == "face"]
+    assert face.locator.time_start == pytest.approx(3.0, abs=0.6) and face.locator.bbox is not None
+    assert Path(face.meta["chip"]).is_file() and Path(face.meta["image"]).is_file()  # the keyframe's rendition
+    # Each face follows its keyframe.
+    assert items[items.index(face) - 1].kind == "keyframe"
