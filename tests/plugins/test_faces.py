@@ -52,6 +52,8 @@ def test_faces_are_located_scaled_and_switchable(tmp_path: Path, monkeypatch: py
     assert face_items(_no_face(), key="n", media_dir=tmp_path) == []
     # The object detector saw no person: the face detector is not run at all.
     assert face_items(photo, key="k", media_dir=tmp_path, people=False) == []
+    monkeypatch.setitem(mmrag_faces.SETTINGS, "gate", False)  # MMRAG_IMAGE_FACES=all
+    assert len(face_items(photo, key="k", media_dir=tmp_path, people=False)) == 1
     monkeypatch.setitem(mmrag_faces.SETTINGS, "faces", False)
     assert face_items(photo, key="k", media_dir=tmp_path) == []
 
