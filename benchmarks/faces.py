@@ -280,7 +280,7 @@ def write(results: dict) -> None:
         f"Library: {q['index']['files']} files indexed in {q['index']['seconds']} s. Each original people photo as "
         "a query (`mmrag search --image`); relevant = the other photos and copies of that person:", "",
         "| query | person | relevant | faces list: returned / correct | hybrid: relevant in top 10 | "
-        "without faces: relevant in top 10 | hybrid: strangers ranked among the first *relevant* | "
+        "without faces: relevant in top 10 | hybrid: other identified people in the top min(relevant, 10) | "
         "without faces: same |",
         "|---|---|---|---|---|---|---|---|",
         *(f"| {r['query']} | {r['person']} | {r['relevant']} | {r['faces_list']} / {r['faces_correct']} | "
