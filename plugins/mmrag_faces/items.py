@@ -1,8 +1,7 @@
 """One item per face in a picture: where it is (a bbox locator) and its aligned chip.
 
 The picture plugin calls :func:`face_items` for every picture it indexes (one small,
-guarded call in ``mmrag_image.extract``), the video plugin could do the same for its
-keyframes. A face item has no text (nothing for full-text search or text encoders to
+guarded call in ``mmrag_image.extract``), the video plugin for every keyframe. A face item has no text (nothing for full-text search or text encoders to
 match); it is found only through the face space, by a query picture of the person.
 The 128-d descriptor is computed in the embedding pass from the chip saved under the
 library's media folder (:class:`~mmrag_faces.search.FaceEncoder`).
