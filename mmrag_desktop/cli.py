@@ -223,7 +223,8 @@ def search(ctx: click.Context, query: tuple[str, ...], image: Path | None, file_
     for number, hit in enumerate(hits, start=1):
         where = hit.best.locator.describe()
         click.echo(click.style(f"{number:>2}. {_printable(str(hit.path))}", bold=True) + (f"  ({where})" if where else ""))
-        click.echo(f"    {_printable(hit.best.snippet)}")
+        # An item may have no text (a face found in a picture): show the file's next words.
+        click.echo(f"    {_printable(next((i.snippet for i in hit.items if i.snippet), ''))}")
         if explain:
             for item in hit.items:
                 ranks = ", ".join(f"{name} #{rank}" for name, rank in sorted(item.ranks.items())) or "-"
