@@ -72,6 +72,8 @@ def picture_items(picture: pic.Picture, key: str, ctx: ExtractContext, *, kind: 
 def _faces(image: Image.Image, key: str, ctx: ExtractContext, locator: Locator, scale: float,
            thumbnail: str | None, people: bool | None) -> list[Item]:
     """One item per face, from the faces plugin when it is installed (mmrag_faces)."""
+    if "faces" in ctx.disabled_plugins:  # turned off in the settings: don't look
+        return []
     try:
         from mmrag_faces import face_items
     except ImportError:

@@ -160,6 +160,8 @@ class VideoExtractor(Extractor):
 
 def _faces(frame: Keyframe, key: str, ctx: ExtractContext, thumbnail: str | None) -> list[Item]:
     """One item per face in a keyframe, from the faces plugin when it is installed."""
+    if "faces" in ctx.disabled_plugins:  # turned off in the settings: don't look
+        return []
     try:
         from mmrag_faces import face_items
     except ImportError:

@@ -166,3 +166,15 @@ def test_faces_in_video_keyframes_carry_their_time(tmp_path: Path) -> None:
     assert Path(face.meta["chip"]).is_file() and Path(face.meta["image"]).is_file()  # the keyframe's rendition
     # Each face follows its keyframe.
     assert items[items.index(face) - 1].kind == "keyframe"
+
+
+def test_turning_the_faces_plugin_off_stops_the_picture_extractor_looking(tmp_path: Path) -> None:
+    from mmrag_desktop.interfaces import ExtractContext
+    from mmrag_image.extract import ImageExtractor
+
+    photo = tmp_path / "astronaut.jpg"
+    photo.write_bytes((DATA / "astronaut-256.jpg").read_bytes())
+    kinds = [i.kind for i in ImageExtractor().extract(photo, ExtractContext(media_dir=tmp_path / "m"))]
+    assert "face" in kinds
+    off = ExtractContext(media_dir=tmp_path / "m", disabled_plugins=frozenset({"faces"}))
+    assert "face" not in [i.kind for i in ImageExtractor().extract(photo, off)]
