@@ -223,7 +223,8 @@ def search(ctx: click.Context, query: tuple[str, ...], image: Path | None, file_
     for number, hit in enumerate(hits, start=1):
         where = hit.best.locator.describe()
         click.echo(click.style(f"{number:>2}. {_printable(str(hit.path))}", bold=True) + (f"  ({where})" if where else ""))
-        click.echo(f"    {_printable(hit.best.snippet)}")
+        # An item may have no text (a face found in a picture): show the file's next words.
+        click.echo(f"    {_printable(next((i.snippet for i in hit.items if i.snippet), ''))}")
         if explain:
             for item in hit.items:
                 ranks = ", ".join(f"{name} #{rank}" for name, rank in sorted(item.ranks.items())) or "-"
@@ -329,9 +330,9 @@ def models_list(ctx: click.Context, as_json: bool = False) -> None:
         if "encoder" in row:
             click.echo(f"encoder {row['encoder']:<24} {row['id']}  {'ACTIVE' if row['active'] else 'available'}")
         else:
-            size = row["size"] / 1048576
+            size = f"{row['size'] / 1048576:7.1f} MB" if row["size"] is not None else "      ? MB"  # not published
             licence = row["licence"] if len(row["licence"]) <= 11 else row["licence"][:10] + "…"  # full: --json
-            click.echo(f"{row['id']:<44} {row['role']:<14} {size:7.1f} MB  {licence:<11} {row['state']:<12}"
+            click.echo(f"{row['id']:<44} {row['role']:<14} {size}  {licence:<11} {row['state']:<12}"
                        f"  {row['source_kind']}: {row['source_text']}")
 
 

@@ -38,7 +38,7 @@ def models_install(ctx: click.Context, model_id: str, quiet: bool) -> None:
     task = progress.add_task("install", total=None)
 
     def on_progress(done: int, total: int) -> None:
-        progress.update(task, completed=done, total=total)
+        progress.update(task, completed=done, total=total or None)  # 0: size not published
 
     library = _library(ctx)
     try:

@@ -32,11 +32,14 @@ class ExtractContext:
     ``media_dir`` is a library-owned folder where an extractor may write derived media
     (thumbnails, video keyframes, rendered views), named by content hash so re-extracting
     reuses them; None when the extractor runs outside a library (e.g. in a unit test).
+    ``disabled_plugins`` names the plugins the user turned off, for an extractor that
+    calls into another plugin's code directly (e.g. pictures → faces).
     """
 
     chunk_tokens: int = 256
     overlap_tokens: int = 32
     media_dir: Path | None = None
+    disabled_plugins: frozenset[str] = frozenset()
 
     def chunk(self, text: str, *, line_offset: int = 1) -> list[TextChunk]:
         """Split running text into chunks that respect the encoder's token limit."""

@@ -54,6 +54,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("video", "mmrag_video"),
     ("tts", "mmrag_tts"),
     ("image", "mmrag_image"),
+    ("faces", "mmrag_faces"),
     ("clip", "mmrag_clip"),
     ("augment", "mmrag_augment"),
     ("llama", "mmrag_llama"),

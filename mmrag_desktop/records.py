@@ -45,26 +45,37 @@ class Locator:
             known["bbox"] = tuple(known["bbox"])
         return cls(**known)
 
-    def describe(self) -> str:
-        """Short human form, e.g. ``p. 3`` or ``lines 10-24``."""
+    def describe(self, labels: Mapping[str, str] | None = None) -> str:
+        """Short human form, e.g. ``p. 3`` or ``lines 10-24``. ``labels`` replaces the
+        English templates of :data:`LOCATOR_LABELS` (the GUI passes translated ones)."""
+        words = {**LOCATOR_LABELS, **(labels or {})}
         parts: list[str] = []
         if self.sheet:
-            parts.append(f"sheet {self.sheet}")
+            parts.append(words["sheet"].format(sheet=self.sheet))
         if self.page is not None:
-            parts.append(f"p. {self.page}")
+            parts.append(words["page"].format(page=self.page))
         if self.line_start is not None:
             end = self.line_end if self.line_end is not None else self.line_start
-            parts.append(f"lines {self.line_start}-{end}" if end != self.line_start else f"line {end}")
+            parts.append(words["lines"].format(start=self.line_start, end=end) if end != self.line_start
+                         else words["line"].format(line=end))
         if self.row_start is not None:
             end = self.row_end if self.row_end is not None else self.row_start
-            parts.append(f"rows {self.row_start}-{end}" if end != self.row_start else f"row {end}")
+            parts.append(words["rows"].format(start=self.row_start, end=end) if end != self.row_start
+                         else words["row"].format(row=end))
         if self.time_start is not None:
             parts.append(_format_time(self.time_start))
         if self.symbol:
             parts.append(self.symbol)
         elif self.section:
-            parts.append(f"§ {self.section}")
-        return ", ".join(parts)
+            parts.append(words["section"].format(section=self.section))
+        return words["separator"].join(parts)
+
+
+#: English templates of :meth:`Locator.describe` (``str.format`` fields in braces).
+LOCATOR_LABELS: dict[str, str] = {
+    "sheet": "sheet {sheet}", "page": "p. {page}", "lines": "lines {start}-{end}", "line": "line {line}",
+    "rows": "rows {start}-{end}", "row": "row {row}", "section": "§ {section}", "separator": ", ",
+}
 
 
 def _format_time(seconds: float) -> str:

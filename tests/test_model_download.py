@@ -232,3 +232,23 @@ def test_an_assembled_file_is_downloaded_whole_when_its_parts_are_not_installed(
     assert path == Path(os.environ["MMRAG_MODELS_DIR"]) / "parted.gguf" and path.read_bytes() == BLOB
     assert {r["id"]: r for r in models.status()}["parted"]["state"] == "installed"
     assert models.verify_installed("parted") == [path]
+
+
+def test_a_download_without_a_published_size_is_checked_by_length_and_sha256(
+        server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Some publishers pin only a sha256 (e.g. the CLIP exports in the catalog): the
+    # server's Content-Length stands in for the size, a dropped connection still
+    # resumes, progress has total 0 ("busy"), and the checksum decides.
+    add_entry(monkeypatch, "unsized", server.add("unsized.gguf", BLOB, drop_after=100_000, drops=1))
+    raw = catalog_module.packaged_raw()[-1]
+    del raw["files"][0]["size"]
+    assert models.validate(raw) == []
+    assert {r["id"]: r for r in models.status()}["unsized"]["size"] is None
+    seen: list[tuple[int, int]] = []
+    path = models.install("unsized", on_progress=lambda done, total: seen.append((done, total)))
+    assert path.read_bytes() == BLOB
+    assert server.requests == [("/unsized.gguf", None), ("/unsized.gguf", "bytes=100000-")]
+    assert seen[-1] == (len(BLOB), 0) and all(total == 0 for _, total in seen)
+    assert {r["id"]: r for r in models.status()}["unsized"]["state"] == "installed"
+    bad = dict(raw, files=[{k: v for k, v in raw["files"][0].items() if k != "url"}])
+    assert "missing 'size'" in "; ".join(models.validate(bad))  # only a download may leave it out

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ..library import Library
 from ..records import FileHit, ItemHit, Locator
+from .i18n import locator_text
 from .ops import make_pool, run_op
 from .preview import PreviewPane
 from .results import Result
@@ -291,7 +292,7 @@ class AskPanel(QWidget):
         if citations:
             items = []
             for citation in citations:
-                where = _locator(citation.locator).describe()
+                where = locator_text(_locator(citation.locator))
                 label = f"{Path(str(citation.path)).name}" + (f" ({where})" if where else "")
                 items.append(f"<a href='cite:{int(citation.n)}'>[{int(citation.n)}] {html.escape(label)}</a>")
             parts.append(f"<p><b>{html.escape(sources_text)}</b><br>{'<br>'.join(items)}</p>")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
+from ..records import Locator
+
 FOLDER = Path(__file__).resolve().parent / "i18n"
 AVAILABLE = ("en", "zh_CN")
 
@@ -33,3 +35,18 @@ def install(app: QCoreApplication, language: str) -> list[QTranslator]:
         app.installTranslator(qt)
         installed.append(qt)
     return installed
+
+
+def locator_text(locator: Locator) -> str:
+    """Where in a file a hit is (``p. 3``, ``lines 10-24``), in the interface language."""
+    translate = QCoreApplication.translate
+    return locator.describe({
+        "sheet": translate("Locator", "sheet {sheet}"),
+        "page": translate("Locator", "p. {page}"),
+        "lines": translate("Locator", "lines {start}-{end}"),
+        "line": translate("Locator", "line {line}"),
+        "rows": translate("Locator", "rows {start}-{end}"),
+        "row": translate("Locator", "row {row}"),
+        "section": translate("Locator", "§ {section}"),
+        "separator": translate("Locator", ", "),
+    })

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from .highlight import highlight_html, pattern
+from .i18n import locator_text
 from .ops import run_op
 from .preview_paths import home_relative as _home
 from .results import Result
@@ -241,7 +242,7 @@ class PreviewPane(QWidget):
         path = Path(hit.path)
         self.title.setText(f"<b>{html.escape(path.name)}</b>")
         self.title.setToolTip(str(path))
-        where = item.locator.describe()
+        where = locator_text(item.locator)
         self.where.setText(_home(path.parent) + (f"  ·  {where}" if where else ""))
         self.open_button.show()
         self.folder_button.show()
@@ -307,7 +308,7 @@ class PreviewPane(QWidget):
 
     def _show_transcript(self, result: Result, query: str) -> None:
         item = result.item
-        stamp = item.locator.describe()
+        stamp = locator_text(item.locator)
         self.text.setHtml(f"<p><b>{html.escape(stamp)}</b></p>"
                           f"<div style='white-space:pre-wrap'>{highlight_html(item.text, query)}</div>")
         self.stack.setCurrentWidget(self.text)

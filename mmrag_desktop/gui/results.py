@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..records import FileHit, ItemHit
 from .highlight import highlight_html
+from .i18n import locator_text
 from .preview_paths import home_relative as _home
 from .style import icon
 from .thumbnails import ThumbnailLoader
@@ -212,12 +213,12 @@ class ResultsView(QWidget):
             button.setObjectName("playButton")
             button.setIcon(icon("play"))
             button.setAutoRaise(True)
-            button.setToolTip(self.tr("Play from %1").replace("%1", result.item.locator.describe()))
+            button.setToolTip(self.tr("Play from %1").replace("%1", locator_text(result.item.locator)))
             button.clicked.connect(lambda _=False, r=result: self.play.emit(r))
             outer.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         text = QVBoxLayout()
         text.setSpacing(2)
-        where = result.item.locator.describe()
+        where = locator_text(result.item.locator)
         title = QLabel(f"<b>{_esc(result.hit.path.name)}</b>"
                        + (f"&nbsp;&nbsp;<span style='color:palette(mid)'>{_esc(where)}</span>" if where else ""))
         title.setTextFormat(Qt.TextFormat.RichText)

@@ -189,7 +189,8 @@ class SettingsDialog(QDialog):
         cancel = threading.Event()
         dialog.canceled.connect(cancel.set)
         relay = _Progress(self)
-        relay.progressed.connect(lambda done, total: dialog.setValue(min(1000, done * 1000 // max(total, 1))))
+        relay.progressed.connect(lambda done, total: dialog.setValue(min(1000, done * 1000 // total)) if total
+                                 else dialog.setMaximum(0))  # size not published: a busy bar
         library = self.library
 
         def done(_path: Any) -> None:

@@ -62,7 +62,7 @@ class ModelFile:
 
     path: str
     sha256: str
-    size: int
+    size: int | None  # None: not published (a download only; the server's length is used)
     urls: tuple[str, ...] = ()
 
 
@@ -134,9 +134,12 @@ class ModelEntry:
         return str(self.source.get("url") or first_url or self.source.get("local", ""))
 
     @property
-    def size(self) -> int:
-        """Bytes on disk when installed: shipped files plus what is assembled from them."""
-        return sum(f.size for f in self.files) + sum(a.size for a in self.assemblies)
+    def size(self) -> int | None:
+        """Bytes on disk when installed: shipped files plus what is assembled from them;
+        None when a downloaded file's size is not published."""
+        if any(f.size is None for f in self.files):
+            return None
+        return sum(f.size or 0 for f in self.files) + sum(a.size for a in self.assemblies)
 
     @property
     def downloadable(self) -> bool:
@@ -268,14 +271,18 @@ def _validate_file(file: Any) -> list[str]:
     if not isinstance(file, dict):
         return ["must be an object"]
     problems = [f"unknown key {key!r}" for key in file if key not in _FILE_KEYS]
-    problems += [f"missing {key!r}" for key in ("path", "sha256", "size") if key not in file]
+    # A size may be left out only for a download whose publisher gives none: the
+    # sha256 still pins the content, the server's Content-Length stands in for the size.
+    required = ("path", "sha256") if file.get("url") else ("path", "sha256", "size")
+    problems += [f"missing {key!r}" for key in required if key not in file]
     if problems:
         return problems
     if not isinstance(file["path"], str) or not _relative(file["path"]):
         problems.append(f"path {file['path']!r} must be relative, with no '..'")
     if not isinstance(file["sha256"], str) or not _SHA256.match(file["sha256"]):
         problems.append("sha256 must be 64 lowercase hex digits")
-    if not isinstance(file["size"], int) or isinstance(file["size"], bool) or file["size"] <= 0:
+    size = file.get("size")
+    if "size" in file and (not isinstance(size, int) or isinstance(size, bool) or size <= 0):
         problems.append("size must be a positive integer (bytes)")
     urls = file.get("url", [])
     for url in [urls] if isinstance(urls, str) else urls if isinstance(urls, list) else [None]:
@@ -297,7 +304,7 @@ def parse(raw: dict[str, Any], *, user: bool = False) -> ModelEntry:
     problems = validate(raw)
     if problems:
         raise MMRagError(f"Invalid model catalog entry: {'; '.join(problems)}.")
-    files = tuple(ModelFile(f["path"], f["sha256"], f["size"], _urls(f.get("url"))) for f in raw["files"])
+    files = tuple(ModelFile(f["path"], f["sha256"], f.get("size"), _urls(f.get("url"))) for f in raw["files"])
     return ModelEntry(raw["id"], raw["role"], raw.get("description", ""), raw["licence"], dict(raw["source"]),
                       files, bool(raw.get("default", False)), raw.get("dir", ""), tuple(_assemblies(raw)),
                       user=user, extra={k: v for k, v in raw.items() if k not in _MODEL_KEYS})

@@ -40,12 +40,13 @@ def part_path(target: Path) -> Path:
     return target.with_name(target.name + ".part")
 
 
-def download(urls: tuple[str, ...], target: Path, *, sha256: str, size: int, what: str,
+def download(urls: tuple[str, ...], target: Path, *, sha256: str, size: int | None, what: str,
              on_bytes: Callable[[int], None] | None = None, cancel: threading.Event | None = None) -> Path:
     """Fetch the file into ``target`` from the first URL that works; returns ``target``.
 
     ``on_bytes(n)`` is called for every ``n`` bytes that count towards ``size``
-    (including the already-downloaded part of a resumed file)."""
+    (including the already-downloaded part of a resumed file). ``size`` None: not
+    published; the server's Content-Length is checked instead and the sha256 decides."""
     target.parent.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     for url in urls:
@@ -68,7 +69,7 @@ class _Dropped(Exception):
     pass
 
 
-def _fetch_with_retries(url: str, target: Path, *, sha256: str, size: int,
+def _fetch_with_retries(url: str, target: Path, *, sha256: str, size: int | None,
                         on_bytes: Callable[[int], None] | None, cancel: threading.Event | None) -> None:
     part = part_path(target)
     reported = 0
@@ -99,13 +100,13 @@ def _fetch_with_retries(url: str, target: Path, *, sha256: str, size: int,
     os.replace(part, target)
 
 
-def _fetch(url: str, part: Path, *, size: int, report: Callable[[int], None],
+def _fetch(url: str, part: Path, *, size: int | None, report: Callable[[int], None],
            cancel: threading.Event | None) -> None:
     have = part.stat().st_size if part.exists() else 0
-    if have > size:
+    if size is not None and have > size:
         part.unlink()
         have = 0
-    if have == size:
+    if size is not None and have == size:
         report(have)
         return
     request = urllib.request.Request(url, headers={"User-Agent": f"mmrag-desktop/{__version__}"})
@@ -132,6 +133,9 @@ def _fetch(url: str, part: Path, *, size: int, report: Callable[[int], None],
             start = have
         elif response.status != 200 and response.status != 206:
             raise _Failed(f"{url} answered HTTP {response.status}")
+        expected = size
+        if expected is None and response.headers.get("Content-Length", "").isdigit():
+            expected = start + int(response.headers["Content-Length"])
         report(start)
         try:
             with open(part, "r+b" if start else "wb") as handle:
@@ -140,11 +144,11 @@ def _fetch(url: str, part: Path, *, size: int, report: Callable[[int], None],
                 written = start
                 while True:
                     if cancel is not None and cancel.is_set():
-                        raise Cancelled(f"Download cancelled; {written} of {size} bytes are kept and resume next time.")
+                        raise Cancelled(f"Download cancelled; {written} bytes are kept and resume next time.")
                     block = response.read(CHUNK)
                     if not block:
                         break
-                    if written + len(block) > size:
+                    if size is not None and written + len(block) > size:
                         raise _Failed(f"{url} sent more than the catalogued {size} bytes")
                     handle.write(block)
                     written += len(block)
@@ -153,8 +157,8 @@ def _fetch(url: str, part: Path, *, size: int, report: Callable[[int], None],
                 os.fsync(handle.fileno())
         except (http.client.IncompleteRead, ConnectionError, TimeoutError) as exc:
             raise _Dropped(type(exc).__name__) from None
-    if written < size:
-        raise _Dropped(f"got {written} of {size} bytes")
+    if expected is not None and written < expected:
+        raise _Dropped(f"got {written} of {expected} bytes")
 
 
 def _hash(path: Path) -> str:

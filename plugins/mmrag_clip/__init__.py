@@ -15,6 +15,12 @@ clip/XLM-Roberta-Large-Vit-B-16Plus/
   textual/tokenizer_config.json  {"pad_token": "<|endoftext|>", ...}
 ```
 
+OpenAI-layout exports (Jina AI's clip-as-service: visual input ``pixel_values``, textual
+``input_ids`` + ``attention_mask``) work too, with ``textual/bpe_simple_vocab_16e6.txt.gz``
+instead of ``tokenizer.json`` and no config files (OpenAI's preprocessing is the
+default); the model catalog installs one such model, ``clip-vit-b-32-openai``, in that
+layout.
+
 Each such folder becomes an encoder of the same name with modalities {text, image}: one
 joint space where text→image and image→image are plain vector search. It embeds visual
 items from their ``meta["image"]`` rendition and declines text items (a CLIP text tower
@@ -44,6 +50,8 @@ MMRAG_HOOK_API = "1"
 #: Item kinds with a picture to embed (the image plugin's contract; kept here so this
 #: plugin works without it).
 VISUAL_KINDS = frozenset({"image", "keyframe", "view", "scanned-page", "frame"})
+#: OpenAI's merges file: the tokenizer of OpenAI-layout exports that have no tokenizer.json.
+BPE_MERGES = "bpe_simple_vocab_16e6.txt.gz"
 _RESAMPLING = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR, "nearest": Image.NEAREST,
                "lanczos": Image.LANCZOS}
 
@@ -90,19 +98,29 @@ class ClipEncoder(Encoder):
         with self._lock:
             if self._visual is not None:
                 return
-            from tokenizers import Tokenizer
-
-            self._pre = json.loads((self.folder / "visual" / "preprocess_cfg.json").read_text("utf-8"))
-            tok_cfg_path = self.folder / "textual" / "tokenizer_config.json"
-            tok_cfg = json.loads(tok_cfg_path.read_text("utf-8")) if tok_cfg_path.exists() else {}
-            tokenizer = Tokenizer.from_file(str(self.folder / "textual" / "tokenizer.json"))
-            pad = tok_cfg.get("pad_token")
-            pad_id = tokenizer.token_to_id(pad) if isinstance(pad, str) else None
-            tokenizer.enable_padding(length=self.context, pad_token=pad or "[PAD]", pad_id=pad_id or 0)
-            tokenizer.enable_truncation(max_length=self.context)
-            self._tokenizer = tokenizer
+            pre = self.folder / "visual" / "preprocess_cfg.json"
+            # Without one: OpenAI CLIP's own (224 px, shortest side, centre crop, its mean/std).
+            self._pre = json.loads(pre.read_text("utf-8")) if pre.exists() else {}
+            self._tokenizer = self._load_tokenizer()
             self._textual = self._session(self.folder / "textual" / "model.onnx")
             self._visual = self._session(self.folder / "visual" / "model.onnx")
+
+    def _load_tokenizer(self) -> Any:
+        textual = self.folder / "textual"
+        if not (textual / "tokenizer.json").exists() and (textual / BPE_MERGES).exists():
+            from .bpe import clip_tokenizer
+
+            return clip_tokenizer(textual / BPE_MERGES, self.context)  # OpenAI layout: merges only
+        from tokenizers import Tokenizer
+
+        tok_cfg_path = textual / "tokenizer_config.json"
+        tok_cfg = json.loads(tok_cfg_path.read_text("utf-8")) if tok_cfg_path.exists() else {}
+        tokenizer = Tokenizer.from_file(str(textual / "tokenizer.json"))
+        pad = tok_cfg.get("pad_token")
+        pad_id = tokenizer.token_to_id(pad) if isinstance(pad, str) else None
+        tokenizer.enable_padding(length=self.context, pad_token=pad or "[PAD]", pad_id=pad_id or 0)
+        tokenizer.enable_truncation(max_length=self.context)
+        return tokenizer
 
     def ensure_dim(self) -> None:
         if not self.dim:
@@ -137,12 +155,17 @@ class ClipEncoder(Encoder):
     def _texts(self, texts: list[str]) -> np.ndarray:
         self._load()
         encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int32)
-        names = {i.name for i in self._textual.get_inputs()}
-        if "input_ids" in names:  # M-CLIP (XLM-Roberta) exports
-            feeds = {"input_ids": ids, "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int32)}
+        # Exports differ in integer width (int32 in Immich's, int64 in others): feed what
+        # each input declares.
+        kinds = {i.name: np.int64 if i.type == "tensor(int64)" else np.int32 for i in self._textual.get_inputs()}
+        ids = [e.ids for e in encodings]
+        if "input_ids" in kinds:  # M-CLIP (XLM-Roberta) and OpenAI-layout exports
+            feeds = {"input_ids": np.array(ids, dtype=kinds["input_ids"])}
+            if "attention_mask" in kinds:
+                feeds["attention_mask"] = np.array([e.attention_mask for e in encodings], dtype=kinds["attention_mask"])
         else:
-            feeds = {next(iter(names)): ids}
+            name = next(iter(kinds))
+            feeds = {name: np.array(ids, dtype=kinds[name])}
         return _normalise(self._textual.run(None, feeds)[0])
 
     def embed_items(self, items: Sequence[Item]) -> np.ndarray:

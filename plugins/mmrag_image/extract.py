@@ -13,7 +13,7 @@ from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
 from mmrag_desktop.records import Item, Locator
 
 from . import picture as pic
-from .analysis import FEATURES, analyse
+from .analysis import FEATURES, SETTINGS, analyse
 from .ocr import TextLine, union
 
 
@@ -54,6 +54,9 @@ def picture_items(picture: pic.Picture, key: str, ctx: ExtractContext, *, kind: 
     if not ctx.fits(text):
         text = result.caption() + "\nText in the picture: " + " ".join(line.text for line in result.lines)[:400]
     yield Item(text=f"{text}\n{_meta_text(picture)}", modality="image", kind=kind, locator=base, meta=meta)
+    if kind != "scanned-page":
+        people = any(o.label == "person" for o in result.objects) if detect and SETTINGS["detect"] else None
+        yield from _faces(picture.image, key, ctx, base, size, thumbnail, people)
     chunk: list[TextLine] = []
     for line in [*result.lines, None]:
         if line is not None and ctx.fits("\n".join(x.text for x in [*chunk, line])):
@@ -64,6 +67,19 @@ def picture_items(picture: pic.Picture, key: str, ctx: ExtractContext, *, kind: 
             yield Item(text="\n".join(x.text for x in chunk), modality="text", kind="ocr",
                        locator=replace(base, bbox=box), meta={"image": thumbnail} if thumbnail else {})
         chunk = [line] if line is not None else []
+
+
+def _faces(image: Image.Image, key: str, ctx: ExtractContext, locator: Locator, scale: float,
+           thumbnail: str | None, people: bool | None) -> list[Item]:
+    """One item per face, from the faces plugin when it is installed (mmrag_faces)."""
+    if "faces" in ctx.disabled_plugins:  # turned off in the settings: don't look
+        return []
+    try:
+        from mmrag_faces import face_items
+    except ImportError:
+        return []
+    return face_items(image, key=key, media_dir=ctx.media_dir, locator=locator, scale=scale, thumbnail=thumbnail,
+                      people=people)
 
 
 class ImageExtractor(Extractor):

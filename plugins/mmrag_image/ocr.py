@@ -117,7 +117,36 @@ def respace(text: str) -> str:
     """OCR text with the spaces the recogniser most often drops put back."""
     for pattern, space in _GLUED:
         text = pattern.sub(space, text)
-    return text
+    return _WORD_RUN.sub(lambda match: _split_glued(match.group()), text)
+
+
+#: A capitalised or lower-case run of Latin letters: where PP-OCR glues English words
+#: ("Totaldue", "ofgreyvalues"). ALL-CAPS runs are left alone (codes, acronyms).
+_WORD_RUN = re.compile(r"(?<![A-Za-z])[A-Za-z][a-z]{5,}(?![A-Za-z])")
+#: Short words a split may produce; any other piece under three letters means the split
+#: is a guess at an unknown word ("kubernetes" → "ku berne tes"), which is kept whole.
+_SHORT_WORDS = frozenset(
+    ["a", "i", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is", "it", "me", "my", "no", "of", "on", "or", "so", "to", "up", "us", "we"])
+
+
+def _split_glued(run: str) -> str:
+    """``run`` split into English words when it is not a word itself but reads as
+    several (word frequencies from English Wikipedia, via ``wordninja``)."""
+    import wordninja  # 126k words; loaded once, on the first picture with text
+
+    lower = run.lower()
+    model = wordninja.DEFAULT_LANGUAGE_MODEL
+    if lower in model._wordcost:
+        return run
+    pieces = model.split(lower)
+    short = [p for p in pieces if len(p) < 3]
+    # Mostly short pieces read like a guess at a name ("Contoso" → "con to so"); so does
+    # any short piece in a capitalised run, which is more often a name than glue.
+    if (len(pieces) < 2 or any(p not in _SHORT_WORDS for p in short) or 2 * len(short) > len(pieces)
+            or (run[0].isupper() and short)):
+        return run
+    pieces[0] = run[0] + pieces[0][1:]  # keep the first letter's case
+    return " ".join(pieces)
 
 
 def union(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:

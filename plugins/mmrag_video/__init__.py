@@ -123,12 +123,16 @@ class VideoExtractor(Extractor):
         describe = _describer()
         key = fingerprint(path) if ctx.media_dir is not None else ""
         held: tuple[float, str, dict[str, Any]] | None = None
+        faces: list[Item] = []
         for frame in frames:
             if held is not None:
                 yield _keyframe_item(*held, end=frame.time)
+                yield from faces
             held = (frame.time, self._describe(path, frame, describe), self._cache(frame, key, ctx))
+            faces = _faces(frame, key, ctx, held[2].get("image"))
         if held is not None:
             yield _keyframe_item(*held, end=duration)
+            yield from faces
 
     @staticmethod
     def _cache(frame: Keyframe, key: str, ctx: ExtractContext) -> dict[str, Any]:
@@ -152,6 +156,18 @@ class VideoExtractor(Extractor):
             except Exception as exc:  # the picture plugin failing must not lose the video
                 log.warning("describing a keyframe of %s failed: %s", path.name, exc)
         return text or f"Video frame at {Locator(time_start=frame.time).describe()} of {path.stem}"
+
+
+def _faces(frame: Keyframe, key: str, ctx: ExtractContext, thumbnail: str | None) -> list[Item]:
+    """One item per face in a keyframe, from the faces plugin when it is installed."""
+    if "faces" in ctx.disabled_plugins:  # turned off in the settings: don't look
+        return []
+    try:
+        from mmrag_faces import face_items
+    except ImportError:
+        return []
+    return face_items(frame.image, key=f"{key}-{int(frame.time * 1000):09d}", media_dir=ctx.media_dir,
+                      locator=Locator(time_start=frame.time), thumbnail=thumbnail)
 
 
 def _keyframe_item(time: float, text: str, meta: dict[str, Any], *, end: float | None) -> Item:

@@ -68,6 +68,10 @@ def test_chinese_interface_is_used_when_chosen(qtbot, tmp_path: Path) -> None:
         qtbot.addWidget(window)
         assert window.tabs.tabText(0) == "搜索"
         assert window.welcome.add_button.text() == "添加文件夹…"
+        from mmrag_desktop.records import Locator
+
+        # Where a hit is, in the interface language too (the core's English is the fallback).
+        assert i18n.locator_text(Locator(page=3, line_start=4, line_end=9)) == "第 3 页，第 4–9 行"
         window.close()
     finally:
         for translator in translators:

@@ -109,3 +109,64 @@ def test_image_query_finds_its_picture_in_the_joint_space(models: Path, tmp_path
         assert hits[0].best.ranks["dense:clip:tiny"] == 1
         text_hits = library.search("a red circle", k=4, retrievers=["dense"])
         assert {h.path.suffix for h in text_hits} == {".png"}  # text lands in the image space
+
+
+def build_openai_layout(folder: Path) -> None:
+    """The OpenAI layout as Jina AI's clip-as-service exports it: ``pixel_values`` in,
+    int64 ``input_ids`` + ``attention_mask``, a merges file and no config files (so
+    OpenAI's 224 px preprocessing applies). Random weights; a made-up merges file."""
+    rng = np.random.default_rng(11)
+    side = 224
+    w_visual = numpy_helper.from_array(rng.normal(size=(3 * side * side, DIM)).astype(np.float32), "w")
+    _save(helper.make_graph(
+        [helper.make_node("Flatten", ["pixel_values"], ["flat"]), helper.make_node("MatMul", ["flat", "w"], ["out"])],
+        "visual", [helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, ["N", 3, side, side])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["N", DIM])], initializer=[w_visual],
+    ), folder / "visual" / "model.onnx")
+    w_text = numpy_helper.from_array(rng.normal(size=(77, DIM)).astype(np.float32), "w")
+    inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, ["N", 77]) for n in ("input_ids", "attention_mask")]
+    nodes = [helper.make_node("Mul", ["input_ids", "attention_mask"], ["masked"]),
+             helper.make_node("Cast", ["masked"], ["ids"], to=TensorProto.FLOAT),
+             helper.make_node("MatMul", ["ids", "w"], ["out"])]
+    _save(helper.make_graph(nodes, "textual", inputs, [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["N", DIM])],
+                            initializer=[w_text]), folder / "textual" / "model.onnx")
+    import gzip
+
+    merges = "#version: 0.2\nc a\nca t</w>\nr e\nre d</w>\n"
+    (folder / "textual" / mmrag_clip.BPE_MERGES).write_bytes(gzip.compress(merges.encode()))
+
+
+def test_openai_layout_with_a_merges_file_embeds_text_and_pictures(models: Path, tmp_path: Path) -> None:
+    from mmrag_clip.bpe import END, START, clip_tokenizer
+    from mmrag_desktop.models import catalogs
+    from mmrag_desktop.records import Query
+
+    folder = models / "clip" / "clip-vit-b-32-openai"
+    build_openai_layout(folder)
+    # The catalog entry installs exactly this layout where the plugin looks for it.
+    entry = catalogs.entry("clip-vit-b-32-openai")
+    assert entry.install_dir() == folder
+    assert sorted(f.path for f in entry.files) == sorted(
+        str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    assert mmrag_clip.bpe.clean("怎么样？ &amp;") == "怎么样? &"
+    tokenizer = clip_tokenizer(folder / "textual" / mmrag_clip.BPE_MERGES)
+    encoding = tokenizer.encode("A  RED cat")
+    tokens = [t for t in encoding.tokens if t != "!"]
+    assert tokens == [START, "a</w>", "red</w>", "cat</w>", END]  # lower-cased, merged, word ends marked
+    assert len(encoding.ids) == 77 and encoding.ids[-1] == 0 and sum(encoding.attention_mask) == 5
+    assert len(tokenizer.encode("word " * 200).ids) == 77 and tokenizer.encode("word " * 200).tokens[76] == END
+    (encoder,) = [e for e in _registered() if e.name == "clip:clip-vit-b-32-openai"]
+    encoder.ensure_dim()
+    assert encoder.dim == DIM
+    text = encoder.embed_query(Query(text="a red cat"))
+    picture = tmp_path / "p.png"
+    _picture(picture, "red", "circle")
+    image = encoder.embed_query(Query(text="", modality="image", path=picture))
+    assert text.shape == image.shape == (DIM,) and np.isclose(np.linalg.norm(image), 1.0)
+    assert not np.allclose(text, encoder.embed_query(Query(text="a blue dog")))
+
+
+def _registered() -> list:
+    registered: list = []
+    mmrag_clip.register_encoders(registered.append)
+    return registered

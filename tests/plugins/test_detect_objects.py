@@ -78,7 +78,8 @@ def _distractor(seed: int) -> Image.Image:
 def test_person_is_detected_in_a_photograph(tmp_path: Path) -> None:
     (extractor,) = [e for e in run_hook("register_extractors", mmrag_image) if e.name == "image"]
     ctx = ExtractContext(chunk_tokens=256, overlap_tokens=8, media_dir=tmp_path / "media")
-    (item,) = list(extractor.extract(ASTRONAUT, ctx))
+    item, *faces = list(extractor.extract(ASTRONAUT, ctx))  # mmrag_faces adds her face
+    assert all(face.kind == "face" for face in faces)
     objects = item.meta["objects"]
     people = [o for o in objects if o["label"] == "person"]
     assert people and people[0]["score"] >= 0.4, objects

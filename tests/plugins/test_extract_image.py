@@ -270,9 +270,13 @@ def test_ocr_spaces_the_recogniser_dropped_are_put_back() -> None:
 
     # What PP-OCR read from a scanned invoice and from skimage's page.png.
     assert respace("INVOICE4471") == "INVOICE 4471"
-    assert respace("Totaldue:380EUR") == "Totaldue: 380 EUR"
     assert respace("background.These markers") == "background. These markers"
-    for kept in ("Wi-Fi password:", "sunflower-42", "10:30", "http://example.org", "H2O", "报销4471元"):
+    # Glued English words are split; words, unknown words and codes are kept.
+    assert respace("Totaldue:380EUR") == "Total due: 380 EUR"
+    assert respace("Region-basedsegmentation ofgreyvalues") == "Region-based segmentation of grey values"
+    assert respace("hardwarestore receipt") == "hardware store receipt"
+    for kept in ("Wi-Fi password:", "sunflower-42", "10:30", "http://example.org", "H2O", "报销4471元",
+                 "photosynthesis", "kubernetes", "Datenschutz", "INVOICE", "misspeled", "Contoso"):
         assert respace(kept) == kept
 
 

@@ -3,49 +3,92 @@
 <context>
     <name>AskPanel</name>
     <message>
-        <location filename="../ask_panel.py" line="104" />
+        <location filename="../ask_panel.py" line="105" />
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="130" />
+        <location filename="../ask_panel.py" line="131" />
         <source>Ask a question about your files (Ctrl+Enter)</source>
         <translation>就你的文件提问（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="134" />
+        <location filename="../ask_panel.py" line="135" />
         <source>Ask</source>
         <translation>提问</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="137" />
+        <location filename="../ask_panel.py" line="138" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="154" />
+        <location filename="../ask_panel.py" line="155" />
         <source>Answer generation is not installed in this build, so questions cannot be answered yet. Search works as usual.</source>
         <translation>此版本未安装回答生成功能，暂时无法回答问题。搜索照常可用。</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="174" />
+        <location filename="../ask_panel.py" line="175" />
         <source>Conversation %1</source>
         <translation>对话 %1</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="277" />
+        <location filename="../ask_panel.py" line="278" />
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="287" />
+        <location filename="../ask_panel.py" line="288" />
         <source>(stopped)</source>
         <translation>（已停止）</translation>
     </message>
     <message>
-        <location filename="../ask_panel.py" line="288" />
+        <location filename="../ask_panel.py" line="289" />
         <source>Sources</source>
         <translation>来源</translation>
+    </message>
+</context>
+<context>
+    <name>Locator</name>
+    <message>
+        <location filename="../i18n.py" line="44" />
+        <source>sheet {sheet}</source>
+        <translation>工作表 {sheet}</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="45" />
+        <source>p. {page}</source>
+        <translation>第 {page} 页</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="46" />
+        <source>lines {start}-{end}</source>
+        <translation>第 {start}–{end} 行</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="47" />
+        <source>line {line}</source>
+        <translation>第 {line} 行</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="48" />
+        <source>rows {start}-{end}</source>
+        <translation>数据第 {start}–{end} 行</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="49" />
+        <source>row {row}</source>
+        <translation>数据第 {row} 行</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="50" />
+        <source>§ {section}</source>
+        <translation>§ {section}</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="51" />
+        <source>, </source>
+        <translation>，</translation>
     </message>
 </context>
 <context>
@@ -104,12 +147,12 @@
 <context>
     <name>MicButton</name>
     <message>
-        <location filename="../mic.py" line="51" />
+        <location filename="../mic.py" line="43" />
         <source>Spoken search is unavailable: %1</source>
         <translation>语音搜索不可用：%1</translation>
     </message>
     <message>
-        <location filename="../mic.py" line="53" />
+        <location filename="../mic.py" line="45" />
         <source>Hold to speak a query</source>
         <translation>按住说出查询</translation>
     </message>
@@ -117,43 +160,43 @@
 <context>
     <name>PreviewPane</name>
     <message>
-        <location filename="../preview.py" line="170" />
+        <location filename="../preview.py" line="171" />
         <source>Open</source>
         <extracomment>A link in a preview (e.g. a transcript) asked for another file.</extracomment>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="171" />
+        <location filename="../preview.py" line="172" />
         <source>Open with the default application (Enter)</source>
         <translation>用默认应用打开（Enter）</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="173" />
+        <location filename="../preview.py" line="174" />
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="187" />
+        <location filename="../preview.py" line="188" />
         <source>Select a result to preview it here.</source>
         <translation>选择一个结果在此预览。</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="282" />
+        <location filename="../preview.py" line="283" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="293" />
+        <location filename="../preview.py" line="294" />
         <source>This picture cannot be shown.</source>
         <translation>无法显示此图片。</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="314" />
+        <location filename="../preview.py" line="315" />
         <source>Transcript at %1</source>
         <translation>%1 处的文字记录</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="425" />
+        <location filename="../preview.py" line="426" />
         <source>Lines %1–%2</source>
         <translation>第 %1–%2 行</translation>
     </message>
@@ -161,26 +204,26 @@
 <context>
     <name>ResultsView</name>
     <message>
-        <location filename="../results.py" line="119" />
+        <location filename="../results.py" line="120" />
         <source>Type to search your files, or drop a file on the window to find similar ones.
 Results include everything indexed so far, also while indexing runs.</source>
         <translation>输入文字搜索你的文件，或把文件拖到窗口上查找相似内容。
 结果包含目前已索引的全部内容，索引进行中也可搜索。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../results.py" line="166" />
+        <location filename="../results.py" line="167" />
         <source>%n result(s)</source>
         <translation>
             <numerusform>%n 个结果</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../results.py" line="168" />
+        <location filename="../results.py" line="169" />
         <source>No results for “%1”.</source>
         <translation>没有找到“%1”的结果。</translation>
     </message>
     <message>
-        <location filename="../results.py" line="215" />
+        <location filename="../results.py" line="216" />
         <source>Play from %1</source>
         <translation>从 %1 开始播放</translation>
     </message>
@@ -262,7 +305,7 @@ Results include everything indexed so far, also while indexing runs.</source>
     <name>SettingsDialog</name>
     <message>
         <location filename="../settings.py" line="55" />
-        <location filename="../settings.py" line="321" />
+        <location filename="../settings.py" line="322" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -334,7 +377,7 @@ Results include everything indexed so far, also while indexing runs.</source>
     </message>
     <message>
         <location filename="../settings.py" line="118" />
-        <location filename="../settings.py" line="232" />
+        <location filename="../settings.py" line="233" />
         <source>State</source>
         <translation>状态</translation>
     </message>
@@ -385,73 +428,73 @@ Results include everything indexed so far, also while indexing runs.</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="207" />
-        <location filename="../settings.py" line="213" />
+        <location filename="../settings.py" line="208" />
+        <location filename="../settings.py" line="214" />
         <source>Import a model file</source>
         <translation>导入模型文件</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="208" />
+        <location filename="../settings.py" line="209" />
         <source>Models (*.onnx *.gguf);;All files (*)</source>
         <translation>模型 (*.onnx *.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="212" />
+        <location filename="../settings.py" line="213" />
         <source>Detect from the file</source>
         <translation>根据文件自动识别</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="213" />
+        <location filename="../settings.py" line="214" />
         <source>Use it as:</source>
         <translation>用作：</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="232" />
+        <location filename="../settings.py" line="233" />
         <source>On</source>
         <translation>启用</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="232" />
+        <location filename="../settings.py" line="233" />
         <source>Plugin</source>
         <translation>插件</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="232" />
+        <location filename="../settings.py" line="233" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="233" />
+        <location filename="../settings.py" line="234" />
         <source>Problem</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="238" />
+        <location filename="../settings.py" line="239" />
         <source>A plugin that fails or is incompatible is turned off with the reason.</source>
         <translation>出错或不兼容的插件会被关闭，并注明原因。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="270" />
+        <location filename="../settings.py" line="271" />
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="272" />
+        <location filename="../settings.py" line="273" />
         <source>CPU threads for models:</source>
         <translation>模型使用的 CPU 线程：</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="273" />
+        <location filename="../settings.py" line="274" />
         <source>GPU: used automatically when the model runtime finds one.</source>
         <translation>GPU：模型运行时检测到时自动使用。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="284" />
+        <location filename="../settings.py" line="285" />
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="286" />
+        <location filename="../settings.py" line="287" />
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
