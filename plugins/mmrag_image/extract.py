@@ -90,7 +90,9 @@ class ImageExtractor(Extractor):
                   *((".heic", ".heif") if pic.HEIF else ()))
     modality = "image"
     media_type = "image/*"
-    version = "1"
+    # 2: face items (mmrag_faces) and OCR word splitting; pictures indexed by 1 are
+    # read again on the next pass so they get them too.
+    version = "2"
     max_bytes = 200 * 1024 * 1024
     # Thread-safe (onnxruntime sessions are; OCR calls are serialised): the indexer may
     # decode the next picture while this one is classified.

@@ -70,7 +70,7 @@ class VideoExtractor(Extractor):
     extensions = tuple(_TYPES)
     modality = "video"
     media_type = "video/*"
-    version = "1"
+    version = "2"  # 2: face items in keyframes (mmrag_faces)
     max_bytes = 16 * 1024**3  # streamed: size costs time, not memory
 
     def media_type_for(self, path: Path) -> str:
