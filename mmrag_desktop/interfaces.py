@@ -32,11 +32,14 @@ class ExtractContext:
     ``media_dir`` is a library-owned folder where an extractor may write derived media
     (thumbnails, video keyframes, rendered views), named by content hash so re-extracting
     reuses them; None when the extractor runs outside a library (e.g. in a unit test).
+    ``languages`` are the languages the user's files are in (``Config.content_languages``,
+    ISO 639-1 codes); empty when not set, and the extractor picks its own default.
     """
 
     chunk_tokens: int = 256
     overlap_tokens: int = 32
     media_dir: Path | None = None
+    languages: tuple[str, ...] = ()
 
     def chunk(self, text: str, *, line_offset: int = 1) -> list[TextChunk]:
         """Split running text into chunks that respect the encoder's token limit."""

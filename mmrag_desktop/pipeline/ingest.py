@@ -124,6 +124,7 @@ class Indexer:
             chunk_tokens=min([config.chunk_tokens, *text_limits]),
             overlap_tokens=config.overlap_tokens,
             media_dir=media_dir,
+            languages=tuple(config.content_languages),
         )
 
     # -- pass 1 -----------------------------------------------------------------------
