@@ -137,26 +137,17 @@ LANGUAGE_SETTINGS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "auto": ({"MMRAG_ASR_LANGUAGES": "auto"}, {"MMRAG_ASR_LANGUAGES": "auto"}),
     # What the benchmark did before: Chinese memos indexed with the language forced.
     "auto, zh forced": ({"MMRAG_ASR_LANGUAGES": "auto"}, {"MMRAG_ASR_LANGUAGE": "zh"}),
-    # The most probable of the locale's language, English and Chinese, without the
-    # second transcription of ambiguous speech.
-    "candidates, top only": ({"_ambiguous_below": "0"}, {"_ambiguous_below": "0"}),
-    # The default now: candidates, and ambiguous speech transcribed in the two most
-    # probable, the more fluent transcript kept.
+    # The default now: the most probable of the locale's language, English and Chinese.
     "candidates (default)": ({}, {}),
 }
 
 
 def _index_with(library: Any, folder: Path, env: dict[str, str]) -> None:
-    from mmrag_audio import asr
-
     saved = {k: os.environ.pop(k, None) for k in ("MMRAG_ASR_LANGUAGE", "MMRAG_ASR_LANGUAGES")}
-    default_ambiguity = asr.AMBIGUOUS_BELOW
-    asr.AMBIGUOUS_BELOW = float(env.get("_ambiguous_below", default_ambiguity))
-    os.environ.update({k: v for k, v in env.items() if not k.startswith("_")})
+    os.environ.update(env)
     try:
         library.index([folder])
     finally:
-        asr.AMBIGUOUS_BELOW = default_ambiguity
         for key in ("MMRAG_ASR_LANGUAGE", "MMRAG_ASR_LANGUAGES"):
             os.environ.pop(key, None)
             if saved[key] is not None:
@@ -255,10 +246,9 @@ def write_markdown(data: dict[str, Any]) -> str:
                   "18 espeak-ng voice memos (12 English, 6 Chinese), one query each (paraphrases; 2 English "
                   "queries for Chinese memos). Same sentences as text files = the ceiling. Language settings: "
                   "*auto* = Whisper's top guess over all 99 languages (the behaviour before candidates); *auto, zh "
-                  "forced* = how this benchmark indexed Chinese memos before (`MMRAG_ASR_LANGUAGE=zh`); *candidates, top "
-                  f"only* = the most probable of {', '.join(quality.get('candidates', []))} (locale language + English + "
-                  "Chinese); *candidates (default)* = the same, and speech whose language is ambiguous (candidate "
-                  "probability < 0.9) transcribed in the two most probable, the more fluent transcript kept. Language ID = share of memos whose segments were all "
+                  "forced* = how this benchmark indexed Chinese memos before (`MMRAG_ASR_LANGUAGE=zh`); *candidates "
+                  f"(default)* = the default now, the most probable of {', '.join(quality.get('candidates', []))} (locale "
+                  "language + English + Chinese). Language ID = share of memos whose segments were all "
                   "transcribed in the memo's language.", "",
                   "| corpus | language setting | mode | nDCG@10 | MRR@10 | nDCG@10 en | nDCG@10 zh | language ID en | "
                   "language ID zh |", "|---|---|---|---|---|---|---|---|---|"]

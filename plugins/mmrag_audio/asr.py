@@ -16,9 +16,7 @@ among the *candidate* languages (:func:`candidate_languages`: the library's
 language plus English and Chinese) from Whisper's probabilities over all 99 languages,
 instead of trusting its overall top guess: Whisper base hears espeak-ng's Mandarin as
 Thai more often than as Chinese, yet usually more likely Chinese than English
-(benchmarks/results/speech.md). When the choice is close (:data:`AMBIGUOUS_BELOW`), the
-speech is transcribed in the two most probable candidates and the more fluent
-transcript is kept. ``MMRAG_ASR_LANGUAGE`` (e.g. ``zh``) forces one language.
+(benchmarks/results/speech.md). ``MMRAG_ASR_LANGUAGE`` (e.g. ``zh``) forces one language.
 Chinese is transcribed with a short simplified-Chinese prompt, which keeps Whisper from
 writing traditional characters for Mandarin speech.
 """
@@ -85,13 +83,6 @@ DEFAULT_LANGUAGES = ("en", "zh")
 #: A window with less speech than this keeps the language of the window before it: a
 #: second of speech is too little to tell languages apart.
 MIN_DETECT_SPEECH_S = 4.0
-#: Below this probability (renormalised over the candidates) the language is ambiguous:
-#: the speech is transcribed in the two most probable candidates and the more fluent
-#: transcript (:func:`fluency`) wins. Clear English speech scores ~1.0 (never decoded
-#: twice); espeak-ng Mandarin 0.5-0.7 (benchmarks/results/speech.md).
-AMBIGUOUS_BELOW = 0.9
-#: Whisper's own threshold for a decoding that repeats itself.
-LOOP_COMPRESSION_RATIO = 2.4
 
 
 def locale_language() -> str | None:
@@ -144,15 +135,6 @@ def rank_languages(probabilities: Iterable[tuple[str, float]], candidates: Seque
 def pick_language(probabilities: Iterable[tuple[str, float]], candidates: Sequence[str]) -> tuple[str, float]:
     """The most probable of the ``candidates`` (see :func:`rank_languages`)."""
     return rank_languages(probabilities, candidates)[0]
-
-
-def fluency(parts: Sequence[Any]) -> float:
-    """How well Whisper's decoding went: the mean token log-probability of its segments;
-    ``-inf`` for nothing decoded or a repetition loop (compression ratio above Whisper's
-    own 2.4 limit: "新的新的新的…" scores a high log-probability while saying nothing)."""
-    if not parts or any(part.compression_ratio > LOOP_COMPRESSION_RATIO for part in parts):
-        return float("-inf")
-    return float(sum(part.avg_logprob for part in parts) / len(parts))
 
 
 _MODELS: dict[tuple[str, int], Any] = {}
@@ -218,14 +200,12 @@ class Transcriber:
         self.probability = 1.0 if self.language else 0.0
         self.model_id = model_id
 
-    def _languages(self, model: Any, speech: np.ndarray) -> list[tuple[str, float]]:
-        """The languages to transcribe this stretch of speech (packed, VAD-cut) in: the
-        most probable candidate, and the runner-up too when the choice is ambiguous."""
+    def _detect(self, model: Any, speech: np.ndarray) -> None:
+        """Set the language of this stretch of speech (packed, VAD-cut)."""
         if self.language is not None and (self.forced or speech.size < MIN_DETECT_SPEECH_S * SAMPLE_RATE):
-            return [(self.language, self.probability)]
+            return
         _top, _p, probabilities = model.detect_language(speech[: 30 * SAMPLE_RATE])
-        ranked = rank_languages(probabilities, self.candidates)
-        return ranked[:2] if ranked[0][1] < AMBIGUOUS_BELOW else ranked[:1]
+        self.language, self.probability = pick_language(probabilities, self.candidates)
 
     def transcribe(self, audio: np.ndarray, offset: float = 0.0,
                    regions: list[tuple[int, int]] | None = None) -> list[Segment]:
@@ -242,15 +222,10 @@ class Transcriber:
             return []
         model = whisper(self.model_id)
         with _CALL_LOCK:
-            tried: list[tuple[float, str, float, list[Any]]] = []
-            for language, probability in self._languages(model, speech):
-                decoded, _info = model.transcribe(speech, language=language, vad_filter=False,
-                                                  condition_on_previous_text=False, word_timestamps=True,
-                                                  **decoding_options(language, self.decoding))
-                parts = list(decoded)
-                tried.append((fluency(parts), language, probability, parts))
-            # max() keeps the first (most probable) of equally fluent transcripts.
-            _score, self.language, self.probability, parts = max(tried, key=lambda t: t[0])
+            self._detect(model, speech)
+            parts, _info = model.transcribe(speech, language=self.language, vad_filter=False,
+                                            condition_on_previous_text=False, word_timestamps=True,
+                                            **decoding_options(self.language, self.decoding))
             # Word times: Whisper happily writes one segment across two sentences that
             # a long pause separated (adjacent once packed); the words say where to cut.
             words = [(w.start, w.end, w.word) for part in restore_speech_timestamps(parts, chunks, SAMPLE_RATE)

@@ -6,7 +6,6 @@ transcribed once per module and the tests read the shared result."""
 
 from __future__ import annotations
 
-import types
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from speech_media import silence, spoken, tone, write_audio
 
 import mmrag_audio
 from mmrag_audio import AudioExtractor, AudioQueryTransform, transcribe_query
-from mmrag_audio.asr import Transcriber, candidate_languages, fluency, pick_language
+from mmrag_audio.asr import Transcriber, candidate_languages, pick_language
 from mmrag_audio.decode import SAMPLE_RATE, open_container, pcm_windows
 from mmrag_desktop.errors import MMRagError
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError
@@ -152,14 +151,6 @@ def test_language_is_the_most_probable_candidate() -> None:
     assert pick_language(heard, ()) == ("th", pytest.approx(0.84 / 0.94))
     assert pick_language(heard, ("de",)) == ("de", 0.0)
 
-
-def test_fluency_prefers_the_likelier_transcript_and_rejects_loops() -> None:
-    # What decides an ambiguous language: Whisper's segments in each candidate language.
-    part = lambda logprob, ratio=1.0: types.SimpleNamespace(avg_logprob=logprob, compression_ratio=ratio)  # noqa: E731
-    assert fluency([part(-1.1), part(-0.9)]) == pytest.approx(-1.0)
-    assert fluency([part(-1.0)]) > fluency([part(-1.3)])
-    assert fluency([part(-0.1, ratio=10.5)]) == float("-inf")  # "新的新的新的…"
-    assert fluency([]) == float("-inf")
 
 
 def test_sound_without_speech_is_indexed_by_its_tags(tmp_path: Path) -> None:
