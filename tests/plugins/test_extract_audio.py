@@ -16,7 +16,7 @@ from speech_media import silence, spoken, tone, write_audio
 
 import mmrag_audio
 from mmrag_audio import AudioExtractor, AudioQueryTransform, transcribe_query
-from mmrag_audio.asr import Transcriber, candidate_languages, pick_language
+from mmrag_audio.asr import Transcriber, _drop_echoed_prompt, candidate_languages, pick_language
 from mmrag_audio.decode import SAMPLE_RATE, open_container, pcm_windows
 from mmrag_desktop.errors import MMRagError
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError
@@ -150,6 +150,12 @@ def test_language_is_the_most_probable_candidate() -> None:
     assert language == "zh" and probability == pytest.approx(0.05 / 0.06)
     assert pick_language(heard, ()) == ("th", pytest.approx(0.84 / 0.94))
     assert pick_language(heard, ("de",)) == ("de", 0.0)
+
+
+def test_whisper_echoing_its_prompt_is_not_transcript() -> None:
+    assert _drop_echoed_prompt("以下是普通话的句子。", "zh") == ""
+    assert _drop_echoed_prompt("图书馆的书, 以下是普通话的句子。", "zh") == "图书馆的书,"
+    assert _drop_echoed_prompt("以下是普通话的句子。", "en") == "以下是普通话的句子。"  # no prompt in English
 
 
 
