@@ -6,6 +6,8 @@ transcribed once per module and the tests read the shared result."""
 
 from __future__ import annotations
 
+import types
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,9 +20,11 @@ import mmrag_audio
 from mmrag_audio import AudioExtractor, AudioQueryTransform, transcribe_query
 from mmrag_audio.asr import Transcriber, _drop_echoed_prompt, candidate_languages, pick_language
 from mmrag_audio.decode import SAMPLE_RATE, open_container, pcm_windows
+from mmrag_desktop import hookimpl
+from mmrag_desktop.config import Config
 from mmrag_desktop.errors import MMRagError
-from mmrag_desktop.interfaces import ExtractContext, ExtractionError
-from mmrag_desktop.records import Query
+from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
+from mmrag_desktop.records import Item, Query
 from mmrag_desktop.testing import run_hook, temporary_library
 
 BUDGET = "The quarterly budget review is scheduled for Thursday afternoon."
@@ -264,3 +268,26 @@ def test_recording_without_a_microphone_says_so(tmp_path: Path) -> None:
         with pytest.raises(MMRagError, match="No microphone"):
             record(1.0, tmp_path / "q.wav")
         assert not (tmp_path / "q.wav").exists()
+
+
+def test_library_hands_its_content_languages_to_extractors(tmp_path: Path) -> None:
+    # What `mmrag config set content_languages ja en` reaches: the audio extractor reads
+    # ctx.languages; a stand-in extractor shows what the indexer passes.
+    seen: list[tuple[str, ...]] = []
+
+    class Notes(Extractor):
+        name = "language-probe"
+        extensions = (".probe",)
+
+        def extract(self, path: Path, ctx: ExtractContext) -> Iterator[Item]:
+            seen.append(ctx.languages)
+            yield Item("probe")
+
+    module = types.ModuleType("language_probe")
+    module.register_extractors = hookimpl(lambda register: register(Notes()))  # type: ignore[attr-defined]
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.probe").write_text("x", "utf-8")
+    config = Config(encoders=(), content_languages=("ja", "en"))
+    with temporary_library(tmp_path / "lib", module, config=config) as library:
+        library.index([tmp_path / "docs"])
+    assert seen == [("ja", "en")]
