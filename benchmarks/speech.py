@@ -19,7 +19,7 @@ transcription shows.
 
 The Mandarin memos use the TTS plugin's voice (``cmn-latn-pinyin``, 130 words/min). Other
 rates were tried once (WAV clips, language detection only): at 100, 160 and 190 wpm
-Whisper's top guess stayed Thai for 4-5 of 6 clips and Chinese won among {en, zh} for
+Whisper's top guess stayed Thai for 4 of 6 clips (as at 130) and Chinese won among {en, zh} for
 4, 3 and 3 of 6, against 5 of 6 at 130; Debian main has no other Mandarin voice (MBROLA's
 are non-free). So the material was left as it was.
 
