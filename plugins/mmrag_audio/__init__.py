@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from mmrag_desktop import hookimpl
 from mmrag_desktop.errors import MMRagError
@@ -116,10 +116,24 @@ def metadata_text(path: Path, info: AudioInfo, what: str = "Audio") -> str:
     return "; ".join(parts)
 
 
-class AudioExtractor(Extractor):
+class MediaExtractor(Extractor):
+    """Base of the extractors of FFmpeg-readable media (audio here, video in
+    ``mmrag_video``): media type by extension, time limit by the recording's length."""
+
+    types: ClassVar[dict[str, str]] = {}
+
+    def media_type_for(self, path: Path) -> str:
+        return self.types.get(path.suffix.lower(), self.media_type)
+
+    def time_limit(self, path: Path, default: float) -> float:
+        return media_time_limit(path, default)
+
+
+class AudioExtractor(MediaExtractor):
     """Audio files: timed transcript segments plus a metadata item."""
 
     name = "audio"
+    types = _TYPES
     extensions = tuple(_TYPES)
     modality = "audio"
     media_type = "audio/*"
@@ -127,12 +141,6 @@ class AudioExtractor(Extractor):
     # Decoding is streamed, so size costs time, not memory; the indexer's per-file time
     # limit still applies.
     max_bytes = 4 * 1024**3
-
-    def media_type_for(self, path: Path) -> str:
-        return _TYPES.get(path.suffix.lower(), self.media_type)
-
-    def time_limit(self, path: Path, default: float) -> float:
-        return media_time_limit(path, default)
 
     def extract(self, path: Path, ctx: ExtractContext) -> Iterator[Item]:
         problems: list[str] = []

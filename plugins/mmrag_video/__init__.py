@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from mmrag_audio import media_time_limit, metadata_text, open_media, soundtrack
+from mmrag_audio import MediaExtractor, metadata_text, open_media, soundtrack
 from mmrag_audio.decode import open_container, probe
 from mmrag_desktop import hookimpl
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
@@ -62,21 +62,16 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()[:24]
 
 
-class VideoExtractor(Extractor):
+class VideoExtractor(MediaExtractor):
     """Video files: scene keyframes, transcribed speech, metadata."""
 
     name = "video"
+    types = _TYPES
     extensions = tuple(_TYPES)
     modality = "video"
     media_type = "video/*"
     version = "2"  # 2: soundtrack waveform, spoken languages
     max_bytes = 16 * 1024**3  # streamed: size costs time, not memory
-
-    def media_type_for(self, path: Path) -> str:
-        return _TYPES.get(path.suffix.lower(), self.media_type)
-
-    def time_limit(self, path: Path, default: float) -> float:
-        return media_time_limit(path, default)
 
     def extract(self, path: Path, ctx: ExtractContext) -> Iterator[Item]:
         problems: list[str] = []
