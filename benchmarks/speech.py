@@ -11,10 +11,17 @@ Speed (Whisper base int8, ``MMRAG_ASR_THREADS`` = --threads, default 2):
     the same with the spoken soundtrack; minutes of video indexed per second.
 Quality: 18 voice memos (12 English, 6 Chinese, espeak-ng) indexed with the default
 encoder; queries written as a user would (paraphrases, no shared keywords where
-possible, two English→Chinese); nDCG@10 / MRR per mode (bm25, dense, hybrid). The same
-sentences as plain text files give the ceiling, so the loss due to transcription shows.
-Chinese memos are indexed with ``MMRAG_ASR_LANGUAGE=zh`` (Whisper base's detector hears
-espeak-ng's Mandarin as English or Thai); English ones with language detection.
+possible, two English→Chinese); nDCG@10 / MRR per mode (bm25, dense, hybrid) and
+language-ID accuracy, per language setting (:data:`LANGUAGE_SETTINGS`: Whisper's own top
+guess, the old forced-``zh`` procedure, the candidate languages that are the default
+now). The same sentences as plain text files give the ceiling, so the loss due to
+transcription shows.
+
+The Mandarin memos use the TTS plugin's voice (``cmn-latn-pinyin``, 130 words/min). Other
+rates were tried once (WAV clips, language detection only): at 100, 160 and 190 wpm
+Whisper's top guess stayed Thai for 4 of 6 clips (as at 130) and Chinese won among {en, zh} for
+4, 3 and 3 of 6, against 5 of 6 at 130; Debian main has no other Mandarin voice (MBROLA's
+are non-free). So the material was left as it was.
 
 Writes ``benchmarks/results/speech.json`` and ``benchmarks/results/speech.md``.
 """
@@ -100,7 +107,9 @@ def bench_speed(tmp: Path, threads: int) -> dict[str, Any]:
     start = time.perf_counter()
     items = list(AudioExtractor().extract(meeting, ExtractContext()))
     spent = time.perf_counter() - start
-    result: dict[str, Any] = {"threads": threads, "audio": {
+    from mmrag_video import _describer
+
+    result: dict[str, Any] = {"threads": threads, "keyframes_described": _describer() is not None, "audio": {
         "seconds": round(seconds, 1), "wall_s": round(spent, 2), "realtime_factor": round(seconds / spent, 2),
         "segments": sum(1 for i in items if i.kind == "segment")}}
 
@@ -129,7 +138,61 @@ def rr_at_10(ranked: list[str], relevant: str) -> float:
     return next((1.0 / r for r, name in enumerate(ranked[:10], start=1) if name == relevant), 0.0)
 
 
-def bench_quality(tmp: Path) -> dict[str, Any]:
+#: Speech-recognition language settings compared (name → (setting for English memos,
+#: setting for Chinese memos); each is an ``MMRAG_ASR_LANGUAGE[S]`` pair).
+LANGUAGE_SETTINGS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    # Whisper's own top guess over all 99 languages (the behaviour before candidates).
+    "auto": ({"MMRAG_ASR_LANGUAGES": "auto"}, {"MMRAG_ASR_LANGUAGES": "auto"}),
+    # What the benchmark did before: Chinese memos indexed with the language forced.
+    "auto, zh forced": ({"MMRAG_ASR_LANGUAGES": "auto"}, {"MMRAG_ASR_LANGUAGE": "zh"}),
+    # The default now: the most probable of the locale's language, English and Chinese.
+    "candidates (default)": ({}, {}),
+}
+
+
+def _index_with(library: Any, folder: Path, env: dict[str, str]) -> None:
+    saved = {k: os.environ.pop(k, None) for k in ("MMRAG_ASR_LANGUAGE", "MMRAG_ASR_LANGUAGES")}
+    os.environ.update(env)
+    try:
+        library.index([folder])
+    finally:
+        for key in ("MMRAG_ASR_LANGUAGE", "MMRAG_ASR_LANGUAGES"):
+            os.environ.pop(key, None)
+            if saved[key] is not None:
+                os.environ[key] = saved[key]  # type: ignore[assignment]
+
+
+def _modes(library: Any) -> dict[str, Any]:
+    modes: dict[str, Any] = {}
+    for mode, only in (("bm25", ["bm25"]), ("dense", ["dense"]), ("hybrid", None)):
+        per_query = []
+        for name, language, _said, query in MEMOS:
+            ranked = [Path(h.path).stem for h in library.search(query, k=10, retrievers=only)]
+            per_query.append({"memo": name, "language": language, "query": query,
+                              "ndcg10": ndcg_at_10(ranked, name), "rr10": rr_at_10(ranked, name)})
+        modes[mode] = {
+            "ndcg10": round(sum(q["ndcg10"] for q in per_query) / len(per_query), 3),
+            "mrr10": round(sum(q["rr10"] for q in per_query) / len(per_query), 3),
+            "ndcg10_en": round(_mean(q["ndcg10"] for q in per_query if q["language"] == "en"), 3),
+            "ndcg10_zh": round(_mean(q["ndcg10"] for q in per_query if q["language"] == "zh"), 3),
+            "queries": per_query,
+        }
+    return modes
+
+
+def _heard(library: Any) -> dict[str, dict[str, Any]]:
+    """Per memo: its transcript and the language(s) its segments were transcribed in."""
+    heard: dict[str, dict[str, Any]] = {}
+    for name, *_rest in MEMOS:
+        for hit in library.search(name, k=50, retrievers=["bm25"]):  # the metadata item carries the name
+            if Path(hit.path).stem == name:
+                segments = [i for i in hit.items if i.kind == "segment"]
+                heard[name] = {"text": " ".join(i.text for i in segments),
+                               "languages": sorted({str(i.meta.get("language")) for i in segments})}
+    return heard
+
+
+def bench_quality(tmp: Path, settings: list[str] | None = None) -> dict[str, Any]:
     from speech_media import silence, spoken, write_audio
 
     import mmrag_audio
@@ -142,43 +205,23 @@ def bench_quality(tmp: Path) -> dict[str, Any]:
     for name, language, said, _query in MEMOS:
         write_audio(memos[language] / f"{name}.m4a", [silence(0.4), spoken(said, language, tmp), silence(0.4)])
         (texts / f"{name}.txt").write_text(said + "\n", "utf-8")
-    report: dict[str, Any] = {}
-    transcripts: dict[str, str] = {}
-    for corpus in ("speech", "text"):
-        with temporary_library(tmp / f"lib-{corpus}", mmrag_audio, dense=True) as library:
+    report: dict[str, Any] = {"speech": {}}
+    for setting in settings or list(LANGUAGE_SETTINGS):
+        en_env, zh_env = LANGUAGE_SETTINGS[setting]
+        with temporary_library(tmp / f"lib-{len(report['speech'])}", mmrag_audio, dense=True) as library:
             start = time.perf_counter()
-            if corpus == "speech":
-                library.index([memos["en"]])
-                os.environ["MMRAG_ASR_LANGUAGE"] = "zh"
-                try:
-                    library.index([memos["zh"]])
-                finally:
-                    os.environ.pop("MMRAG_ASR_LANGUAGE", None)
-            else:
-                library.index([texts])
+            _index_with(library, memos["en"], en_env)
+            _index_with(library, memos["zh"], zh_env)
             index_s = time.perf_counter() - start
-            if corpus == "speech":
-                for name, *_rest in MEMOS:
-                    hits = library.search(name, k=50, retrievers=["bm25"])  # metadata item carries the name
-                    for hit in hits:
-                        if Path(hit.path).stem == name:
-                            transcripts[name] = " ".join(i.text for i in hit.items if i.kind == "segment")
-            modes: dict[str, Any] = {}
-            for mode, only in (("bm25", ["bm25"]), ("dense", ["dense"]), ("hybrid", None)):
-                per_query = []
-                for name, language, _said, query in MEMOS:
-                    ranked = [Path(h.path).stem for h in library.search(query, k=10, retrievers=only)]
-                    per_query.append({"memo": name, "language": language, "query": query,
-                                      "ndcg10": ndcg_at_10(ranked, name), "rr10": rr_at_10(ranked, name)})
-                modes[mode] = {
-                    "ndcg10": round(sum(q["ndcg10"] for q in per_query) / len(per_query), 3),
-                    "mrr10": round(sum(q["rr10"] for q in per_query) / len(per_query), 3),
-                    "ndcg10_en": round(_mean(q["ndcg10"] for q in per_query if q["language"] == "en"), 3),
-                    "ndcg10_zh": round(_mean(q["ndcg10"] for q in per_query if q["language"] == "zh"), 3),
-                    "queries": per_query,
-                }
-            report[corpus] = {"index_s": round(index_s, 1), "modes": modes}
-    report["transcripts"] = transcripts
+            heard = _heard(library)
+            language_id = {lang: round(_mean(heard.get(n, {}).get("languages") == [lang]
+                                             for n, m_lang, *_ in MEMOS if m_lang == lang), 3) for lang in ("en", "zh")}
+            report["speech"][setting] = {"index_s": round(index_s, 1), "modes": _modes(library),
+                                         "language_id_accuracy": language_id, "heard": heard}
+        print(setting, language_id, {m: v["ndcg10"] for m, v in report["speech"][setting]["modes"].items()})
+    with temporary_library(tmp / "lib-text", mmrag_audio, dense=True) as library:
+        library.index([texts])
+        report["text"] = {"modes": _modes(library)}
     return report
 
 
@@ -199,7 +242,9 @@ def write_markdown(data: dict[str, Any]) -> str:
                   "| what | media | wall time | throughput |", "|---|---|---|---|",
                   f"| audio (MP3, decode → VAD → Whisper) | {a['seconds']:.0f} s speech, {a['segments']} segments | "
                   f"{a['wall_s']:.1f} s | **{a['realtime_factor']:.1f}× real time** |"]
-        for key, label in (("video_no_sound", "video, no soundtrack (640×360, 25 fps)"),
+        described = ("keyframes described by the image plugin" if speed.get("keyframes_described")
+                     else "keyframes not described (image plugin absent)")
+        for key, label in (("video_no_sound", f"video, no soundtrack (640×360, 25 fps; {described})"),
                            ("video_with_speech", "video with spoken soundtrack")):
             v = speed[key]
             lines.append(f"| {label} | 3 min, {v['keyframes']} keyframes, {v['segments']} segments | "
@@ -209,16 +254,28 @@ def write_markdown(data: dict[str, Any]) -> str:
     if quality:
         lines += ["## Quality: text → speech", "",
                   "18 espeak-ng voice memos (12 English, 6 Chinese), one query each (paraphrases; 2 English "
-                  "queries for Chinese memos). Same sentences as text files = the ceiling.", "",
-                  "| corpus | mode | nDCG@10 | MRR@10 | nDCG@10 en | nDCG@10 zh |", "|---|---|---|---|---|---|"]
-        for corpus in ("speech", "text"):
-            for mode, m in quality[corpus]["modes"].items():
-                lines.append(f"| {corpus} | {mode} | {m['ndcg10']:.3f} | {m['mrr10']:.3f} | {m['ndcg10_en']:.3f} | "
-                             f"{m['ndcg10_zh']:.3f} |")
-        lines += ["", "Transcripts (what Whisper base heard):", ""]
+                  "queries for Chinese memos). Same sentences as text files = the ceiling. Language settings: "
+                  "*auto* = Whisper's top guess over all 99 languages (the behaviour before candidates); *auto, zh "
+                  "forced* = how this benchmark indexed Chinese memos before (`MMRAG_ASR_LANGUAGE=zh`); *candidates "
+                  f"(default)* = the default now, the most probable of {', '.join(quality.get('candidates', []))} (locale "
+                  "language + English + Chinese). Language ID = share of memos whose segments were all "
+                  "transcribed in the memo's language.", "",
+                  "| corpus | language setting | mode | nDCG@10 | MRR@10 | nDCG@10 en | nDCG@10 zh | language ID en | "
+                  "language ID zh |", "|---|---|---|---|---|---|---|---|---|"]
+        for setting, result in quality["speech"].items():
+            lid = result["language_id_accuracy"]
+            for mode, m in result["modes"].items():
+                lines.append(f"| speech | {setting} | {mode} | {m['ndcg10']:.3f} | {m['mrr10']:.3f} | "
+                             f"{m['ndcg10_en']:.3f} | {m['ndcg10_zh']:.3f} | {lid['en']:.2f} | {lid['zh']:.2f} |")
+        for mode, m in quality["text"]["modes"].items():
+            lines.append(f"| text | – | {mode} | {m['ndcg10']:.3f} | {m['mrr10']:.3f} | {m['ndcg10_en']:.3f} | "
+                         f"{m['ndcg10_zh']:.3f} | | |")
         said = {name: text for name, _lang, text, _q in MEMOS}
-        for name, heard in quality["transcripts"].items():
-            lines.append(f"- {name}: said “{said[name]}” → heard “{heard}”")
+        for setting, result in quality["speech"].items():
+            lines += ["", f"Transcripts with *{setting}* (what Whisper base heard, [language]):", ""]
+            for name, heard in result["heard"].items():
+                lines.append(f"- {name}: said “{said[name]}” → heard “{heard['text']}” "
+                             f"[{', '.join(heard['languages'])}]")
         lines.append("")
     return "\n".join(lines)
 
@@ -227,6 +284,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["speed", "quality"])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--settings", nargs="+", choices=list(LANGUAGE_SETTINGS),
+                        help="language settings to compare (default: all)")
     args = parser.parse_args()
     data: dict[str, Any] = {"machine": machine()}
     with tempfile.TemporaryDirectory(prefix="mmrag-speech-bench-") as name:
@@ -236,8 +295,10 @@ def main() -> None:
             data["speed"] = bench_speed(tmp, args.threads)
             print(json.dumps(data["speed"], indent=1))
         if args.only in (None, "quality"):
-            data["quality"] = bench_quality(tmp)
-            print({c: {m: v["ndcg10"] for m, v in data["quality"][c]["modes"].items()} for c in ("speech", "text")})
+            from mmrag_audio.asr import candidate_languages
+
+            data["quality"] = bench_quality(tmp, args.settings)
+            data["quality"]["candidates"] = list(candidate_languages())
     RESULTS.mkdir(exist_ok=True)
     suffix = f"-{args.only}" if args.only else ""
     (RESULTS / f"speech{suffix}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False), "utf-8")

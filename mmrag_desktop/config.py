@@ -58,6 +58,11 @@ class Config:
     disabled_plugins: tuple[str, ...] = ()
     #: Desktop app language ("en", "zh_CN"); empty follows the system locale.
     language: str = ""
+    #: Languages your files are in (ISO 639-1: "en", "zh", "de" …). Speech recognition
+    #: picks each recording's language among these instead of trusting the model's
+    #: overall guess; empty: the system locale's language plus English and Chinese.
+    #: ``MMRAG_ASR_LANGUAGES`` overrides it (docs/plugins.md, speech).
+    content_languages: tuple[str, ...] = ()
     #: Answer generation (`mmrag ask`): the catalogued model id, or a path to a GGUF file.
     llm_model: str = "qwen2.5-coder-0.5b-instruct-q4_k_m"
     #: Context window of the generator, answer length cap, and GPU layers when the

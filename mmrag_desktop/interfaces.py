@@ -34,12 +34,15 @@ class ExtractContext:
     reuses them; None when the extractor runs outside a library (e.g. in a unit test).
     ``disabled_plugins`` names the plugins the user turned off, for an extractor that
     calls into another plugin's code directly (e.g. pictures → faces).
+    ``languages`` are the languages the user's files are in (``Config.content_languages``,
+    ISO 639-1 codes); empty when not set, and the extractor picks its own default.
     """
 
     chunk_tokens: int = 256
     overlap_tokens: int = 32
     media_dir: Path | None = None
     disabled_plugins: frozenset[str] = frozenset()
+    languages: tuple[str, ...] = ()
 
     def chunk(self, text: str, *, line_offset: int = 1) -> list[TextChunk]:
         """Split running text into chunks that respect the encoder's token limit."""

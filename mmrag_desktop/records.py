@@ -208,6 +208,8 @@ class FileHit:
                     "locator": hit.locator.to_dict(),
                     "snippet": hit.snippet,
                     **({"image": hit.meta["image"]} if hit.meta.get("image") else {}),
+                    # The spoken language of a transcript segment (set by speech extractors).
+                    **({"language": hit.meta["language"]} if hit.meta.get("language") else {}),
                     **({"ranks": dict(hit.ranks)} if explain else {}),
                 }
                 for hit in self.items

@@ -125,6 +125,7 @@ class Indexer:
             overlap_tokens=config.overlap_tokens,
             media_dir=media_dir,
             disabled_plugins=frozenset(config.disabled_plugins),
+            languages=tuple(config.content_languages),
         )
 
     # -- pass 1 -----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from mmrag_desktop import hookimpl
 from mmrag_desktop.errors import MMRagError
@@ -52,6 +52,50 @@ def speech_items(segments: Iterator[Segment]) -> Iterator[Item]:
                    meta={"language": segment.language, "language_probability": segment.language_probability})
 
 
+def spoken_languages(segments: list[Item]) -> dict[str, Any]:
+    """``{"language": main, "languages": [all, by seconds of speech]}`` for a file's
+    metadata item (empty when nothing was said), so a hit on the file can name them."""
+    seconds: dict[str, float] = {}
+    for item in segments:
+        language = item.meta.get("language")
+        if language:
+            span = (item.locator.time_end or 0.0) - (item.locator.time_start or 0.0)
+            seconds[language] = seconds.get(language, 0.0) + max(span, 0.01)
+    ranked = sorted(seconds, key=seconds.__getitem__, reverse=True)
+    return {"language": ranked[0], "languages": ranked} if ranked else {}
+
+
+def open_media(path: Path) -> Any:
+    """The opened container of a file to extract, or an :class:`ExtractionError` that
+    says why not (empty, not media, damaged)."""
+    if path.stat().st_size == 0:
+        raise ExtractionError("the file is empty (0 bytes)")
+    try:
+        return open_container(path)
+    except ValueError as exc:
+        raise ExtractionError(str(exc)) from None
+
+
+def soundtrack(container: Any, ctx: ExtractContext, problems: list[str],
+               duration: float | None = None) -> tuple[list[Item], dict[str, Any]]:
+    """The speech items of ``container``'s first audio stream, and what its file's
+    metadata item should carry: the waveform picture (under ``ctx.media_dir``) and the
+    languages spoken. Decoded once, streamed: the waveform is drawn from the same
+    windows Whisper hears. Shared by audio files and video soundtracks."""
+    envelope = Envelope()
+    windows = envelope.tap(pcm_windows(container, on_error=problems.append))
+    segments = list(speech_items(Transcriber(languages=ctx.languages).segments(windows)))
+    # The waveform spans the decoded audio, so its length is what a hit's time range
+    # is drawn against (the header's duration may be missing or rounded).
+    wave: dict[str, Any] = {"duration": round(envelope.seconds, 3) or duration}
+    file_meta = spoken_languages(segments)
+    if ctx.media_dir is not None:
+        png = write_png(envelope, Path(ctx.media_dir) / "audio")
+        if png is not None:
+            wave["waveform"] = file_meta["waveform"] = str(png)
+    return [replace(s, meta={**s.meta, **wave}) for s in segments], file_meta
+
+
 def media_time_limit(path: Path, default: float) -> float:
     """The indexer's per-file time limit, raised for long recordings (duration read from
     the container header; no decoding)."""
@@ -72,50 +116,41 @@ def metadata_text(path: Path, info: AudioInfo, what: str = "Audio") -> str:
     return "; ".join(parts)
 
 
-class AudioExtractor(Extractor):
-    """Audio files: timed transcript segments plus a metadata item."""
+class MediaExtractor(Extractor):
+    """Base of the extractors of FFmpeg-readable media (audio here, video in
+    ``mmrag_video``): media type by extension, time limit by the recording's length."""
 
-    name = "audio"
-    extensions = tuple(_TYPES)
-    modality = "audio"
-    media_type = "audio/*"
-    version = "2"  # 2: waveform picture and duration in meta
-    # Decoding is streamed, so size costs time, not memory; the indexer's per-file time
-    # limit still applies.
-    max_bytes = 4 * 1024**3
+    types: ClassVar[dict[str, str]] = {}
 
     def media_type_for(self, path: Path) -> str:
-        return _TYPES.get(path.suffix.lower(), self.media_type)
+        return self.types.get(path.suffix.lower(), self.media_type)
 
     def time_limit(self, path: Path, default: float) -> float:
         return media_time_limit(path, default)
 
+
+class AudioExtractor(MediaExtractor):
+    """Audio files: timed transcript segments plus a metadata item."""
+
+    name = "audio"
+    types = _TYPES
+    extensions = tuple(_TYPES)
+    modality = "audio"
+    media_type = "audio/*"
+    version = "3"  # 2: waveform picture and duration in meta; 3: language among candidates
+    # Decoding is streamed, so size costs time, not memory; the indexer's per-file time
+    # limit still applies.
+    max_bytes = 4 * 1024**3
+
     def extract(self, path: Path, ctx: ExtractContext) -> Iterator[Item]:
-        if path.stat().st_size == 0:
-            raise ExtractionError("the file is empty (0 bytes)")
-        try:
-            container = open_container(path)
-        except ValueError as exc:
-            raise ExtractionError(str(exc)) from None
-        with container:
+        problems: list[str] = []
+        with open_media(path) as container:
             if not container.streams.audio:
                 raise ExtractionError("no audio stream in the file")
             info = probe(container)
-            problems: list[str] = []
-            envelope = Envelope()
-            windows = envelope.tap(pcm_windows(container, on_error=problems.append))
-            segments = list(speech_items(Transcriber().segments(windows)))
+            segments, sound = soundtrack(container, ctx, problems, info.duration)
         meta: dict[str, Any] = {"duration": info.duration, "codec": info.codec, "tags": info.tags,
-                                "speech_segments": len(segments)}
-        # The waveform spans the decoded audio, so its length is what a hit's time range
-        # is drawn against (the header's duration may be missing or rounded).
-        wave: dict[str, Any] = {"duration": round(envelope.seconds, 3) or info.duration}
-        if ctx.media_dir is not None:
-            png = write_png(envelope, Path(ctx.media_dir) / "audio")
-            if png is not None:
-                wave["waveform"] = str(png)
-                meta["waveform"] = str(png)
-        segments = [replace(s, meta={**s.meta, **wave}) for s in segments]
+                                "speech_segments": len(segments), **sound}
         if problems:
             meta["problems"] = problems[:5]
             if not segments and info.duration is None:

@@ -10,17 +10,24 @@ original timeline (``restore_speech_timestamps``) word by word. Words closer tha
 :data:`JOIN_GAP_S` form one segment of at most :data:`MAX_SEGMENT_S` (a few sentences:
 enough context to be found by a paraphrase), whose ends are snapped to the VAD region.
 
-Language: detected once per file on its first speech segment (most recordings are in
-one language) unless ``MMRAG_ASR_LANGUAGE`` names one (e.g. ``zh``). Chinese is
-transcribed with a short simplified-Chinese prompt, which keeps Whisper from writing
-traditional characters for Mandarin speech.
+Language: chosen per window of audio (≤ 2 minutes, see :func:`.decode.pcm_windows`)
+among the *candidate* languages (:func:`candidate_languages`: the library's
+``content_languages`` setting or ``MMRAG_ASR_LANGUAGES``, by default the system locale's
+language plus English and Chinese) from Whisper's probabilities over all 99 languages,
+instead of trusting its overall top guess: Whisper base hears espeak-ng's Mandarin as
+Thai more often than as Chinese, yet usually more likely Chinese than English
+(benchmarks/results/speech.md). ``MMRAG_ASR_LANGUAGE`` (e.g. ``zh``) forces one language.
+Chinese is transcribed with a short simplified-Chinese prompt, which keeps Whisper from
+writing traditional characters for Mandarin speech.
 """
 
 from __future__ import annotations
 
+import locale
 import os
+import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +42,23 @@ JOIN_GAP_S = 1.0
 MAX_SEGMENT_S = 28.0
 #: Prompts that steer the script Whisper writes for a language.
 PROMPTS = {"zh": "以下是普通话的句子。"}
+#: Whisper decoding options (faster-whisper ``transcribe`` arguments): greedy, one
+#: temperature, unless a language's entry in :data:`LANGUAGE_DECODING` says otherwise.
+DECODING: dict[str, Any] = {"beam_size": 1, "temperature": 0.0}
+#: Chinese: Whisper base loops on hard Mandarin ("上午四天上午四天…" for a whole 30 s
+#: window); forbidding a repeated 3-token sequence cuts the loop short. Chosen on the
+#: tune part of benchmarks/speech_tune.py: held-out CER 0.72 → 0.67, bigram recall
+#: 0.195 → 0.218, English untouched (benchmarks/results/speech-tune.md). Beam 5 and
+#: temperature fallback cost 1.5-3× the time for less. The price: a phrase genuinely
+#: said twice in one segment is written once.
+LANGUAGE_DECODING: dict[str, dict[str, Any]] = {"zh": {"no_repeat_ngram_size": 3}}
+
+
+def decoding_options(language: str | None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The ``transcribe`` options for ``language``: defaults, the language's own, then
+    ``overrides`` (benchmarks try settings this way)."""
+    options = {**DECODING, "initial_prompt": PROMPTS.get(language or ""), **LANGUAGE_DECODING.get(language or "", {})}
+    return {**options, **(overrides or {})}
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,66 @@ def asr_threads() -> int:
 def forced_language() -> str | None:
     value = (os.environ.get("MMRAG_ASR_LANGUAGE") or "").strip().lower()
     return value if value and value != "auto" else None
+
+
+#: Always candidates unless the user lists their own: the two languages this product
+#: promises (and the most common pair in mixed recordings).
+DEFAULT_LANGUAGES = ("en", "zh")
+#: A window with less speech than this keeps the language of the window before it: a
+#: second of speech is too little to tell languages apart.
+MIN_DETECT_SPEECH_S = 4.0
+
+
+def locale_language() -> str | None:
+    """The user's language from the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, as
+    POSIX orders them, then the platform's locale): ``de_DE.UTF-8`` → ``de``; None for
+    ``C``/``POSIX``."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            break
+    else:
+        try:
+            value = locale.getlocale()[0] or ""
+        except ValueError:
+            value = ""
+    match = re.match(r"([a-z]{2,3})(?:[_.@-]|$)", value.strip().lower())
+    return match.group(1) if match and value.upper() not in ("C", "POSIX") else None
+
+
+def candidate_languages(configured: Sequence[str] = ()) -> tuple[str, ...]:
+    """The languages speech is expected in, in order of preference.
+
+    ``MMRAG_ASR_LANGUAGES`` (comma or space separated) wins over ``configured`` (the
+    library's ``content_languages``); with neither, the locale's language plus
+    :data:`DEFAULT_LANGUAGES`. ``auto`` (or ``all``) lifts the restriction: ``()``.
+    Codes Whisper does not know are dropped.
+    """
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    env = os.environ.get("MMRAG_ASR_LANGUAGES")
+    chosen = re.split(r"[\s,;]+", env.strip().lower()) if env and env.strip() else [c.lower() for c in configured]
+    if not chosen:
+        chosen = [c for c in (locale_language(), *DEFAULT_LANGUAGES) if c]
+    if any(c in ("auto", "all", "*") for c in chosen):
+        return ()
+    return tuple(dict.fromkeys(c for c in chosen if c in _LANGUAGE_CODES))
+
+
+def rank_languages(probabilities: Iterable[tuple[str, float]], candidates: Sequence[str]) -> list[tuple[str, float]]:
+    """The ``candidates`` (all languages when empty), most probable first, each with its
+    probability renormalised over the candidates (how sure Whisper is of it *against
+    the other candidates*)."""
+    allowed = [(lang, p) for lang, p in probabilities if not candidates or lang in candidates]
+    total = sum(p for _lang, p in allowed)
+    if not allowed or total <= 0:
+        return [(candidates[0] if candidates else "en", 0.0)]
+    return sorted(((lang, p / total) for lang, p in allowed), key=lambda pair: pair[1], reverse=True)
+
+
+def pick_language(probabilities: Iterable[tuple[str, float]], candidates: Sequence[str]) -> tuple[str, float]:
+    """The most probable of the ``candidates`` (see :func:`rank_languages`)."""
+    return rank_languages(probabilities, candidates)[0]
 
 
 _MODELS: dict[tuple[str, int], Any] = {}
@@ -105,12 +189,29 @@ def join_regions(regions: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 class Transcriber:
-    """Turns a stream of audio windows into timed segments; one per file."""
+    """Turns a stream of audio windows into timed segments; one per file.
 
-    def __init__(self, language: str | None = None, model_id: str = WHISPER_MODEL) -> None:
-        self.language = language or forced_language()
+    ``language`` forces one language; otherwise each window's language is picked among
+    ``languages`` (see :func:`candidate_languages`).
+    """
+
+    def __init__(self, language: str | None = None, model_id: str = WHISPER_MODEL,
+                 languages: Sequence[str] = (), *, decoding: Mapping[str, Any] | None = None,
+                 vad_pad_ms: int = 200) -> None:
+        self.decoding = decoding
+        self.vad_pad_ms = vad_pad_ms
+        self.candidates = candidate_languages(languages)
+        self.forced = language or forced_language() or (self.candidates[0] if len(self.candidates) == 1 else None)
+        self.language = self.forced
         self.probability = 1.0 if self.language else 0.0
         self.model_id = model_id
+
+    def _detect(self, model: Any, speech: np.ndarray) -> None:
+        """Set the language of this stretch of speech (packed, VAD-cut)."""
+        if self.language is not None and (self.forced or speech.size < MIN_DETECT_SPEECH_S * SAMPLE_RATE):
+            return
+        _top, _p, probabilities = model.detect_language(speech[: 30 * SAMPLE_RATE])
+        self.language, self.probability = pick_language(probabilities, self.candidates)
 
     def transcribe(self, audio: np.ndarray, offset: float = 0.0,
                    regions: list[tuple[int, int]] | None = None) -> list[Segment]:
@@ -127,12 +228,10 @@ class Transcriber:
             return []
         model = whisper(self.model_id)
         with _CALL_LOCK:
-            if self.language is None:
-                language, probability, _all = model.detect_language(speech[: 30 * SAMPLE_RATE])
-                self.language, self.probability = language, float(probability)
-            parts, _info = model.transcribe(
-                speech, language=self.language, beam_size=1, temperature=0.0, vad_filter=False,
-                condition_on_previous_text=False, initial_prompt=PROMPTS.get(self.language), word_timestamps=True)
+            self._detect(model, speech)
+            parts, _info = model.transcribe(speech, language=self.language, vad_filter=False,
+                                            condition_on_previous_text=False, word_timestamps=True,
+                                            **decoding_options(self.language, self.decoding))
             # Word times: Whisper happily writes one segment across two sentences that
             # a long pause separated (adjacent once packed); the words say where to cut.
             words = [(w.start, w.end, w.word) for part in restore_speech_timestamps(parts, chunks, SAMPLE_RATE)
@@ -166,7 +265,7 @@ class Transcriber:
                 return
             window_start = carry_start if carry.size else start[0]
             audio = np.concatenate([carry, samples]) if carry.size else samples
-            regions = join_regions(speech_regions(audio))
+            regions = join_regions(speech_regions(audio, pad_ms=self.vad_pad_ms))
             carry = np.zeros(0, dtype=np.float32)
             if regions and not start[1]:
                 first, last = regions[-1]
@@ -202,8 +301,11 @@ def _snap(start: float, end: float, regions: list[tuple[int, int]]) -> tuple[flo
 
 
 def _drop_echoed_prompt(text: str, language: str | None) -> str:
-    # On near-silence Whisper sometimes repeats its prompt instead of transcribing.
+    # On near-silence, or after speech it cannot make out, Whisper sometimes repeats its
+    # prompt ("…, 以下是普通话的句子。"): that is never what was said.
     prompt = PROMPTS.get(language or "")
-    if prompt and text.replace(prompt, "").strip(" 。，,.") == "":
-        return ""
+    if prompt:
+        text = text.replace(prompt, "")
+        if text.strip(" 。，,.") == "":
+            return ""
     return text.strip()

@@ -9,6 +9,7 @@ decoded before the damage and reports the damage through ``on_error``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,33 @@ def probe(container: Any) -> AudioInfo:
                      clean_tags(container.metadata, stream.metadata))
 
 
+def decoded_frames(container: Any, stream: Any, what: str,
+                   on_error: Callable[[str], None] | None = None) -> Iterator[Any]:
+    """The decoded frames of one stream of ``container``, in order (the demux/decode
+    loop the audio and video extractors share).
+
+    A packet that fails to decode is skipped, as players do; a stream that breaks off
+    (truncated file) ends there. Both are reported through ``on_error`` with the time
+    reached, so the extractor can keep what decoded and say what it lost.
+    """
+    reached = 0.0
+    try:
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.FFmpegError as exc:
+                if on_error:
+                    on_error(f"skipped damaged {what} at {reached:.1f} s ({_reason(exc)})")
+                continue
+            for frame in frames:
+                if frame.time is not None:
+                    reached = float(frame.time)
+                yield frame
+    except av.FFmpegError as exc:
+        if on_error:
+            on_error(f"{what} stops at {reached:.1f} s: damaged or truncated ({_reason(exc)})")
+
+
 def pcm_windows(container: Any, window_s: float = 120.0, *,
                 on_error: Callable[[str], None] | None = None) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(start seconds, samples)`` windows of the first audio stream, resampled to
@@ -95,27 +123,14 @@ def pcm_windows(container: Any, window_s: float = 120.0, *,
         pending = [buffer] if buffer.size else []
         held = buffer.size
 
-    try:
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.FFmpegError as exc:
-                # One bad packet: skip it, as players do, and say so.
-                if on_error:
-                    on_error(f"skipped damaged audio at {emitted / SAMPLE_RATE:.1f} s ({_reason(exc)})")
-                continue
-            for frame in frames:
-                for out in resampler.resample(frame):
-                    samples = out.to_ndarray().reshape(-1)
-                    pending.append(samples)
-                    held += samples.size
-            if held >= window:
-                yield from flush(window)
-        for out in resampler.resample(None):
-            pending.append(out.to_ndarray().reshape(-1))
-    except av.FFmpegError as exc:
-        if on_error:
-            on_error(f"audio stops at {emitted / SAMPLE_RATE + held / SAMPLE_RATE:.1f} s: damaged or truncated "
-                     f"({_reason(exc)})")
+    for frame in decoded_frames(container, stream, "audio", on_error):
+        for out in resampler.resample(frame):
+            samples = out.to_ndarray().reshape(-1)
+            pending.append(samples)
+            held += samples.size
+        if held >= window:
+            yield from flush(window)
+    with contextlib.suppress(av.FFmpegError):  # a damaged stream may leave nothing to drain
+        pending += [out.to_ndarray().reshape(-1) for out in resampler.resample(None)]
     if pending:
         yield from flush(max(1, sum(p.size for p in pending)))

@@ -22,9 +22,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from mmrag_audio import media_time_limit, metadata_text, speech_items
-from mmrag_audio.asr import Transcriber
-from mmrag_audio.decode import open_container, pcm_windows, probe
+from mmrag_audio import MediaExtractor, metadata_text, open_media, soundtrack
+from mmrag_audio.decode import open_container, probe
 from mmrag_desktop import hookimpl
 from mmrag_desktop.interfaces import ExtractContext, ExtractionError, Extractor
 from mmrag_desktop.records import Item, Locator
@@ -63,31 +62,20 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()[:24]
 
 
-class VideoExtractor(Extractor):
+class VideoExtractor(MediaExtractor):
     """Video files: scene keyframes, transcribed speech, metadata."""
 
     name = "video"
+    types = _TYPES
     extensions = tuple(_TYPES)
     modality = "video"
     media_type = "video/*"
-    version = "2"  # 2: face items in keyframes (mmrag_faces)
+    version = "2"  # 2: face items in keyframes (mmrag_faces), soundtrack waveform, spoken languages
     max_bytes = 16 * 1024**3  # streamed: size costs time, not memory
 
-    def media_type_for(self, path: Path) -> str:
-        return _TYPES.get(path.suffix.lower(), self.media_type)
-
-    def time_limit(self, path: Path, default: float) -> float:
-        return media_time_limit(path, default)
-
     def extract(self, path: Path, ctx: ExtractContext) -> Iterator[Item]:
-        if path.stat().st_size == 0:
-            raise ExtractionError("the file is empty (0 bytes)")
         problems: list[str] = []
-        try:
-            container = open_container(path)
-        except ValueError as exc:
-            raise ExtractionError(str(exc)) from None
-        with container:
+        with open_media(path) as container:
             if not container.streams.video and not container.streams.audio:
                 raise ExtractionError("no video or audio stream in the file")
             info = probe(container)
@@ -99,15 +87,16 @@ class VideoExtractor(Extractor):
                                                 info.duration, ctx)) if video is not None else [])
         has_audio = False
         segments: list[Item] = []
+        sound: dict[str, Any] = {}
+        # The soundtrack: speech items plus the waveform and languages, as for audio files.
         with open_container(path) as container:
             if container.streams.audio:
                 has_audio = True
-                windows = pcm_windows(container, on_error=problems.append)
-                segments = list(speech_items(Transcriber().segments(windows)))
+                segments, sound = soundtrack(container, ctx, problems, info.duration)
         if video is not None and not frames and not segments:
             raise ExtractionError(problems[0] if problems else "no frame of the video can be decoded (damaged)")
         meta: dict[str, Any] = {"duration": info.duration, "size": size, "tags": info.tags, "keyframes": len(frames),
-                                "has_audio": has_audio, "speech_segments": len(segments)}
+                                "has_audio": has_audio, "speech_segments": len(segments), **sound}
         if problems:
             meta["problems"] = problems[:5]
         text = metadata_text(path, info, "Video") + (f"; {size}" if size else "")

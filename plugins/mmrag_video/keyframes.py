@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import av
 import numpy as np
 from PIL import Image
+
+from mmrag_audio.decode import decoded_frames
 
 SAMPLE_FPS = 2.0
 CUT_THRESHOLD = 0.12
@@ -62,33 +63,22 @@ def keyframes(container: Any, *, on_error: Callable[[str], None] | None = None) 
     count = 0
     time_base = float(stream.time_base) if stream.time_base else 0.0
     start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
-    try:
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.FFmpegError as exc:
-                if on_error:
-                    on_error(f"skipped a damaged video packet ({exc})")
-                continue
-            for frame in frames:
-                if frame.pts is None:
-                    continue
-                t = max(0.0, frame.pts * time_base - start)
-                if t < next_sample:
-                    continue
-                next_sample = t + step
-                sig = _signature(frame)
-                cut = last_sig is None or float(np.abs(sig - last_sig).mean()) > CUT_THRESHOLD
-                while recent and recent[0] <= t - 60.0:
-                    recent.popleft()
-                room = len(recent) < MAX_PER_MINUTE
-                if room and ((cut and t - last_time >= MIN_GAP_S) or t - last_time >= MAX_SCENE_S):
-                    last_sig, last_time = sig, t
-                    recent.append(t)
-                    yield Keyframe(round(t, 2), _rendition(frame))
-                    count += 1
-                    if count >= MAX_KEYFRAMES:
-                        return
-    except av.FFmpegError as exc:
-        if on_error:
-            on_error(f"video stops early: damaged or truncated ({exc})")
+    for frame in decoded_frames(container, stream, "video", on_error):
+        if frame.pts is None:
+            continue
+        t = max(0.0, frame.pts * time_base - start)
+        if t < next_sample:
+            continue
+        next_sample = t + step
+        sig = _signature(frame)
+        cut = last_sig is None or float(np.abs(sig - last_sig).mean()) > CUT_THRESHOLD
+        while recent and recent[0] <= t - 60.0:
+            recent.popleft()
+        room = len(recent) < MAX_PER_MINUTE
+        if room and ((cut and t - last_time >= MIN_GAP_S) or t - last_time >= MAX_SCENE_S):
+            last_sig, last_time = sig, t
+            recent.append(t)
+            yield Keyframe(round(t, 2), _rendition(frame))
+            count += 1
+            if count >= MAX_KEYFRAMES:
+                return

@@ -53,6 +53,7 @@ def test_audio_hit_shows_the_waveform_with_its_range_marked(qtbot, tmp_path: Pat
     pane.show_result(result, "budget")
     assert pane.waveform.isVisible() and pane.mode() == "text"  # waveform above the transcript
     assert "Thursday" in pane.text.toPlainText()
+    assert pane.where.text().endswith("  ·  en")  # the language the segment was transcribed in
     duration = result.meta["duration"]
     start, end = pane.waveform.marked  # type: ignore[misc]
     locator = result.item.locator

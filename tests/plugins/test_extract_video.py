@@ -57,6 +57,12 @@ def test_keyframes_per_scene_and_timed_speech(talk: Path, tmp_path: Path) -> Non
     (segment,) = [i for i in items if i.kind == "segment"]
     assert segment.modality == "audio" and "sales" in segment.text.lower()
     assert segment.locator.time_start == pytest.approx(5.0, abs=0.4)
+    assert segment.meta["language"] == "en" and meta.meta["languages"] == ["en"]
+    # The soundtrack's waveform, as audio files get it, drawn over the decoded length.
+    waveform = Path(meta.meta["waveform"])
+    assert waveform.is_file() and waveform.is_relative_to(tmp_path / "media")
+    assert segment.meta["waveform"] == str(waveform)
+    assert segment.locator.time_end <= segment.meta["duration"] <= sum(secs for _c, secs in SCENES) + 0.5
 
 
 @pytest.mark.slow
@@ -68,6 +74,7 @@ def test_video_hit_carries_its_time(talk: Path, tmp_path: Path) -> None:
     assert hit.path == talk and hit.best.kind == "segment"
     assert hit.best.locator.time_start == pytest.approx(5.0, abs=0.4)
     assert hit.to_json()["locator"]["time_start"] == hit.best.locator.time_start  # what `--json` prints
+    assert {i.get("language") for i in hit.to_json()["items"] if i["kind"] == "segment"} == {"en"}
 
 
 def test_video_without_sound_and_webm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
