@@ -7,14 +7,17 @@ only calls :class:`~mmrag_desktop.library.Library`.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import threading
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from .pipeline.generate import Withdrawal
 from .records import Answer, Filters
 
 
@@ -38,13 +41,47 @@ def _print_sources(answer: Answer) -> None:
                    + kind)
 
 
+WITHDRAWN = "[the answer above is withdrawn: your files do not support it]"
+
+
+class _Printer:
+    """Prints streamed pieces. When the draft is withdrawn (the grounding check found it
+    unsupported), a terminal erases it and shows the refusal in its place; a pipe or a
+    file, which cannot be rewritten, gets a marker line and then the refusal."""
+
+    def __init__(self, tty: bool, width: int) -> None:
+        self.tty, self.width = tty, max(1, width)
+        self.shown = ""
+
+    def __call__(self, piece: str) -> None:
+        if isinstance(piece, Withdrawal):
+            refusal = piece.lstrip("\n")
+            if self.tty and self.shown:
+                piece = self.erase() + refusal
+            else:
+                piece = ("\n" + WITHDRAWN + "\n" if self.shown else "") + refusal
+            self.shown = ""
+        else:
+            self.shown += piece
+        # color=True keeps the erase codes (click strips escape codes it thinks unwanted).
+        click.echo(piece, nl=False, color=True if self.tty else None)
+        sys.stdout.flush()
+
+    def erase(self) -> str:
+        """Terminal codes that move the cursor to the start of the draft and clear to the
+        end of the screen (the draft's rows counted with wide CJK characters and wrapping)."""
+        rows = sum(max(1, -(-_width(line) // self.width)) for line in self.shown.split("\n"))
+        return "\r" + (f"\x1b[{rows - 1}A" if rows > 1 else "") + "\x1b[J"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _stream(library: Any, question: str, conversation_id: int | None, filters: Filters) -> Answer:
     """Ask, printing tokens as they come; Ctrl-C stops the answer, not the program."""
     cancel = threading.Event()
-
-    def show(piece: str) -> None:
-        click.echo(piece, nl=False)
-        sys.stdout.flush()
+    show = _Printer(sys.stdout.isatty(), shutil.get_terminal_size().columns)
 
     try:
         answer = library.ask(question, conversation_id=conversation_id, filters=filters, on_token=show, cancel=cancel)
