@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from .errors import MMRagError
 from .pipeline.generate import Withdrawal
 from .records import Answer, Filters
 
@@ -100,6 +101,23 @@ def _spoken(library: Any, answer: Answer, out: Path | None, *, play: bool) -> Pa
 
     (path,) = audio_generator(library).generate("", [], text=answer.text, out=out, play=play)
     return Path(path)
+
+
+#: The question `mmrag demo` asks about the bundled sample (notes/meeting-2024-03.txt).
+DEMO_QUESTION = "To which date did we move the public launch?"
+
+
+def demo_answer(library: Any, question: str = DEMO_QUESTION) -> None:
+    """The generation stage of `mmrag demo`: one question answered from the sample with
+    its sources, or, without a generator model, what to install to get one."""
+    click.echo(click.style(f"\n> mmrag ask \"{question}\"", fg="cyan", bold=True))
+    try:
+        answer = _stream(library, question, None, Filters())
+    except MMRagError as exc:
+        click.echo(f"Answers with citations need a local language model, which is not ready here:\n  {exc}\n"
+                   "Then run `mmrag demo` again, or `mmrag ask QUESTION` on your own files.")
+        return
+    _print_sources(answer)
 
 
 @click.command()

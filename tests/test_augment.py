@@ -205,6 +205,13 @@ def test_citation_moves_to_the_passage_that_supports_the_claim() -> None:
     assert check_citations("Edit /etc/hostname; water the seedlings every second day", [2, 3], question,
                            hits) == [2, 3]
     assert check_citations("/etc/hostname", [1, 1], question, hits) == [1]
+    # Of two translations that state the fact, the one in the question's language.
+    english = _hit(4, "On the remote system, set PubkeyAuthentication yes in /etc/ssh/sshd_config.")
+    chinese = _hit(5, "在远程系统（remote system）的 /etc/ssh/sshd_config 文件里，设置相应的条目 PubkeyAuthentication yes。")
+    asked = "Which file turns on PubkeyAuthentication on the remote system?"
+    assert check_citations("In /etc/ssh/sshd_config", [2], asked, [english, chinese]) == [1]
+    assert check_citations("在 /etc/ssh/sshd_config 里", [2], "在远程系统哪个文件里启用 PubkeyAuthentication？",
+                           [english, chinese]) == [2]
     assert check_citations("", [1], question, hits) == [1]
 
 

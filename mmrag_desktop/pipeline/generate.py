@@ -188,10 +188,13 @@ _MARKER_PREFIX_RE = re.compile(
     r"(?:\[\d{1,2}(?:\s*[,，]\s*\d{1,2})*\]\s*)*(?:\[(?:\d{1,2}(?:\s*[,，]\s*\d{0,2})*)?)?")
 _CLAIM_END_RE = re.compile(r"[\s.,;:!?，。；：！？、)）\"'”’*`]+$")
 _CLAIM_SPLIT_RE = re.compile(r"\x00|(?<=[.!?])\s+|[。！？\n]")
-#: How much weight the question's terms get next to the claim's own when choosing the
-#: passage a claim rests on, and how much better another passage must score to take a
-#: citation over. A short answer ("/etc/hostname [3].") is a claim about the question.
+#: How much weight the question's terms, and a passage written in the question's
+#: language, get next to the claim's own terms when choosing the passage a claim rests
+#: on, and how much better another passage must score to take a citation over. A short
+#: answer ("/etc/hostname [3].") is a claim about the question; of two translations of a
+#: section that both state it, the one the user can read is the better source.
 QUESTION_WEIGHT = 0.5
+LANGUAGE_WEIGHT = 0.25
 REPOINT_MARGIN = 0.15
 
 
@@ -210,11 +213,12 @@ def check_citations(claim: str, cited: Sequence[int], question: str, evidence: S
     """The passages ``claim`` should cite, given that the model cited ``cited``.
 
     Support of a passage = share of the claim's terms and numbers it contains; its
-    score adds the share of the question's terms (weighted). A citation moves to the
-    best-scoring passage when its own passage does not support the claim (< 0.5) and
-    that one does, or -- for a lone citation -- when that one supports the claim at
-    least as well and scores clearly higher (the same fact in the passage about what
-    was asked, or in the question's language). Otherwise the model's choice stands."""
+    score adds the share of the question's terms and whether it is in the question's
+    language (weighted). A citation moves to the best-scoring passage when its own
+    passage does not support the claim (< 0.5) and that one does, or -- for a lone
+    citation -- when that one supports the claim at least as well and scores clearly
+    higher (the same fact in the passage about what was asked, or in the question's
+    language). Otherwise the model's choice stands."""
     terms = set(_terms(claim)) | set(_NUMBER_RE.findall(claim))
     if not terms or not evidence:
         return list(dict.fromkeys(cited))
@@ -222,7 +226,9 @@ def check_citations(claim: str, cited: Sequence[int], question: str, evidence: S
     texts = [hit.text.lower() for hit in evidence]
     support = [sum(1 for t in terms if t in text) / len(terms) for text in texts]
     relevance = [sum(1 for t in asked if t in text) / len(asked) if asked else 0.0 for text in texts]
-    score = [s + QUESTION_WEIGHT * r for s, r in zip(support, relevance, strict=True)]
+    lang = language(question)
+    score = [s + QUESTION_WEIGHT * r + LANGUAGE_WEIGHT * (language(hit.text) == lang)
+             for s, r, hit in zip(support, relevance, evidence, strict=True)]
     best = max(range(len(texts)), key=lambda i: (score[i], -i))
     out: list[int] = []
     for n in cited:
