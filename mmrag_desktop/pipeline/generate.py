@@ -253,7 +253,6 @@ class _CitationCheck:
         self.emit, self.question, self.evidence, self.enabled = emit, question, evidence, enabled
         self.out = ""
         self.held = ""
-        self.changed = 0
 
     def _emit(self, text: str) -> None:
         if text:
@@ -291,7 +290,6 @@ class _CitationCheck:
         checked = check_citations(claim_before(self.out), numbers, self.question, self.evidence)
         if checked == numbers:
             return held
-        self.changed += 1
         return "".join(f"[{n}]" for n in checked) + held[run.end():]
 
     def finish(self) -> None:
