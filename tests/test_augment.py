@@ -228,6 +228,10 @@ def test_streamed_citations_are_checked_before_they_are_shown() -> None:
     check.finish()
     assert check.out == "It is /etc/hostname [2] (see [note]). Also [2"
     assert "".join(shown) == check.out
+    code = _CitationCheck(None, "Which file holds the hostname set at boot?", hits)
+    code.feed("Read sys.argv[1] and /etc/hostname [1].")
+    code.finish()
+    assert code.out == "Read sys.argv[1] and /etc/hostname [2]."
     off = _CitationCheck(None, "Which file holds the hostname set at boot?", hits, enabled=False)
     off.feed("/etc/hostname [1].")
     assert off.out == "/etc/hostname [1]."

@@ -282,8 +282,8 @@ class _CitationCheck:
     def _settle(self, held: str) -> str:
         """``held`` with its complete marker run checked; an unfinished tail stays as is."""
         run = _MARKER_RUN_RE.match(held)
-        if not run:
-            return held
+        if not run or re.search(r"[A-Za-z0-9_]$", self.out):
+            return held  # not a citation, or an index in code ("argv[1]"): never rewritten
         numbers = [int(n) for n in re.findall(r"\d+", run.group())]
         if any(not 1 <= n <= len(self.evidence) for n in numbers):
             return held
