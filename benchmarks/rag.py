@@ -51,6 +51,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no-mmr": {"augmenters": ("instruction-guard", "compress")},
     "no-gate": {"answer_min_coverage": 0.0},
     "no-grounding-check": {"answer_grounding_check": False},
+    "no-citation-check": {"answer_citation_check": False},
 }
 
 

@@ -389,9 +389,10 @@ def config_set(ctx: click.Context, key: str, value: tuple[str, ...]) -> None:
 
 
 @cli.command()
+@click.option("--no-ask", is_flag=True, help="Only index and search; do not ask the language model.")
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Index the bundled sample corpus and run a few searches (English and Chinese)."""
+def demo(ctx: click.Context, no_ask: bool) -> None:
+    """Index the bundled sample corpus, run a few searches (English and Chinese) and ask one question."""
     sample = Path(__file__).parent / "sample"
     with _open(ctx) as library:
         click.echo(f"Indexing the sample corpus in {sample} …")
@@ -404,6 +405,8 @@ def demo(ctx: click.Context) -> None:
                 where = hit.best.locator.describe()
                 click.echo(f"  {number}. {hit.path.name}" + (f" ({where})" if where else ""))
                 click.echo(f"     {hit.best.snippet[:160]}")
+        if not no_ask:
+            cli_ask.demo_answer(library)  # the generation stage, or how to get a model
 
 
 from .cli_speech import speak as _speak  # noqa: E402  (after `cli` exists; its own module)

@@ -7,14 +7,18 @@ only calls :class:`~mmrag_desktop.library.Library`.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import threading
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from .errors import MMRagError
+from .pipeline.generate import Withdrawal
 from .records import Answer, Filters
 
 
@@ -38,13 +42,47 @@ def _print_sources(answer: Answer) -> None:
                    + kind)
 
 
+WITHDRAWN = "[the answer above is withdrawn: your files do not support it]"
+
+
+class _Printer:
+    """Prints streamed pieces. When the draft is withdrawn (the grounding check found it
+    unsupported), a terminal erases it and shows the refusal in its place; a pipe or a
+    file, which cannot be rewritten, gets a marker line and then the refusal."""
+
+    def __init__(self, tty: bool, width: int) -> None:
+        self.tty, self.width = tty, max(1, width)
+        self.shown = ""
+
+    def __call__(self, piece: str) -> None:
+        if isinstance(piece, Withdrawal):
+            refusal = piece.lstrip("\n")
+            if self.tty and self.shown:
+                piece = self.erase() + refusal
+            else:
+                piece = ("\n" + WITHDRAWN + "\n" if self.shown else "") + refusal
+            self.shown = ""
+        else:
+            self.shown += piece
+        # color=True keeps the erase codes (click strips escape codes it thinks unwanted).
+        click.echo(piece, nl=False, color=True if self.tty else None)
+        sys.stdout.flush()
+
+    def erase(self) -> str:
+        """Terminal codes that move the cursor to the start of the draft and clear to the
+        end of the screen (the draft's rows counted with wide CJK characters and wrapping)."""
+        rows = sum(max(1, -(-_width(line) // self.width)) for line in self.shown.split("\n"))
+        return "\r" + (f"\x1b[{rows - 1}A" if rows > 1 else "") + "\x1b[J"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _stream(library: Any, question: str, conversation_id: int | None, filters: Filters) -> Answer:
     """Ask, printing tokens as they come; Ctrl-C stops the answer, not the program."""
     cancel = threading.Event()
-
-    def show(piece: str) -> None:
-        click.echo(piece, nl=False)
-        sys.stdout.flush()
+    show = _Printer(sys.stdout.isatty(), shutil.get_terminal_size().columns)
 
     try:
         answer = library.ask(question, conversation_id=conversation_id, filters=filters, on_token=show, cancel=cancel)
@@ -63,6 +101,28 @@ def _spoken(library: Any, answer: Answer, out: Path | None, *, play: bool) -> Pa
 
     (path,) = audio_generator(library).generate("", [], text=answer.text, out=out, play=play)
     return Path(path)
+
+
+#: The question `mmrag demo` asks about the bundled sample (notes/meeting-2024-03.txt).
+DEMO_QUESTION = "To which date did we move the public launch?"
+
+
+def demo_answer(library: Any, question: str = DEMO_QUESTION) -> None:
+    """The generation stage of `mmrag demo`: one question answered from the sample with
+    its sources, or, without a generator model, what to install to get one."""
+    click.echo(click.style(f"\n> mmrag ask \"{question}\"", fg="cyan", bold=True))
+    try:
+        answer = _stream(library, question, None, Filters())
+    except MMRagError as exc:
+        click.echo(f"Answers with citations need a local language model, which is not ready here:\n  {exc}\n"
+                   "Then run `mmrag demo` again, or `mmrag ask QUESTION` on your own files.")
+        return
+    _print_sources(answer)
+    if not answer.supported and question == DEMO_QUESTION:
+        # The sample does answer it: say so rather than leave the user wondering.
+        click.echo(f"(The answer is in notes/meeting-2024-03.txt, but the model {library.config.llm_model} missed "
+                   "it; small models do. The optional qwen2.5-coder-1.5b-instruct-q4_k_m answers it, more slowly: "
+                   "see `mmrag models list`.)")
 
 
 @click.command()

@@ -81,6 +81,9 @@ class Config:
     #: Mark an answer unsupported when it only restates the question or states numbers
     #: the evidence does not contain (see pipeline/generate.py ``grounded``).
     answer_grounding_check: bool = True
+    #: Check that each citation [n] supports the claim it ends and move it to the passage
+    #: that clearly does (see pipeline/generate.py ``check_citations``).
+    answer_citation_check: bool = True
     #: Augmenters to run (None: those their plugin marks default), by name.
     augmenters: tuple[str, ...] | None = None
     #: Rewrite follow-up questions with the LLM instead of the cheap condensation

@@ -4,7 +4,6 @@ parsing, language choice, condensation of follow-ups, and the conversation table
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,7 @@ from mmrag_augment.compress import Compress
 from mmrag_augment.condense import Condense
 from mmrag_augment.guard import InstructionGuard, is_attack
 from mmrag_augment.mmr import MMRDeduplicate
-from mmrag_desktop.errors import MMRagError
-from mmrag_desktop.interfaces import EvidenceBudget
+from mmrag_desktop.interfaces import EvidenceBudget, Generator
 from mmrag_desktop.pipeline.augment import run_augmenters
 from mmrag_desktop.pipeline.generate import build_messages, cited_numbers, coverage, is_refusal, language
 from mmrag_desktop.records import ItemHit, Locator, Query
@@ -135,23 +133,6 @@ def test_conversation_tables_survive_reopening(tmp_path: Path) -> None:
     again.close()
 
 
-def test_parts_are_assembled_atomically_and_verified(tmp_path: Path) -> None:
-    from mmrag_llama.gguf import assemble_parts
-
-    parts = []
-    for i in range(3):
-        part = tmp_path / f"part{i}.bin"
-        part.write_bytes(bytes([i]) * (1000 + i))
-        parts.append(part)
-    whole = b"".join(p.read_bytes() for p in parts)
-    target = tmp_path / "models" / "model.gguf"
-    with pytest.raises(MMRagError, match="does not match"):
-        assemble_parts(parts, target, "0" * 64, len(whole), what="m")
-    assert not target.exists() and list(target.parent.iterdir()) == []
-    assemble_parts(parts, target, hashlib.sha256(whole).hexdigest(), len(whole), what="m")
-    assert target.read_bytes() == whole
-
-
 def test_streamed_text_is_exactly_the_answer_and_markup_ends_it() -> None:
     from mmrag_desktop.pipeline.generate import _Stream
 
@@ -195,3 +176,125 @@ def test_sentences_keep_table_rows_whole_and_list_numbers_with_their_text() -> N
     assert [s.text for s in sentences(notes)] == ["Team meeting.", "1. Launch date: moved to 3 June.",
                                                   "2. Budget: approved."]
     assert [s.text for s in sentences("第一句。第二句！")] == ["第一句。", "第二句！"]
+
+
+def test_claim_before_a_marker_is_the_text_since_the_last_marker_or_sentence() -> None:
+    from mmrag_desktop.pipeline.generate import claim_before
+
+    assert claim_before("The backup runs nightly. It is kept in /srv/backup ") == "It is kept in /srv/backup"
+    assert claim_before("Use /etc/hostname [1] and then edit /etc/hosts ") == "and then edit /etc/hosts"
+    assert claim_before("It is kept in /srv/backup. ") == "It is kept in /srv/backup"
+    assert claim_before("主机名保存在 /etc/hostname 里。") == "主机名保存在 /etc/hostname 里"
+
+
+def test_citation_moves_to_the_passage_that_supports_the_claim() -> None:
+    from mmrag_desktop.pipeline.generate import check_citations
+
+    boot = _hit(1, "At start systemd reads many files: /etc/fstab, /etc/hostname, /etc/machine-id and more.")
+    hostname = _hit(2, "The file /etc/hostname holds the hostname set at boot.")
+    garden = _hit(3, "The tomato seedlings need water every second day.")
+    question = "Which file holds the hostname set at boot?"
+    hits = [boot, hostname, garden]
+    # Both passages state the fact; the one about what was asked takes the lone citation.
+    assert check_citations("/etc/hostname", [1], question, hits) == [2]
+    # A citation of a passage that says nothing of the claim moves to one that does.
+    assert check_citations("The seedlings need water every second day", [1], "How often?", hits) == [3]
+    # The model's choice stands when no passage is clearly better, and for a claim
+    # resting on two passages.
+    assert check_citations("/etc/hostname", [2], question, hits) == [2]
+    assert check_citations("Edit /etc/hostname; water the seedlings every second day", [2, 3], question,
+                           hits) == [2, 3]
+    assert check_citations("/etc/hostname", [1, 1], question, hits) == [1]
+    # Of two translations that state the fact, the one in the question's language.
+    english = _hit(4, "On the remote system, set PubkeyAuthentication yes in /etc/ssh/sshd_config.")
+    chinese = _hit(5, "在远程系统（remote system）的 /etc/ssh/sshd_config 文件里，设置相应的条目 PubkeyAuthentication yes。")
+    asked = "Which file turns on PubkeyAuthentication on the remote system?"
+    assert check_citations("In /etc/ssh/sshd_config", [2], asked, [english, chinese]) == [1]
+    assert check_citations("在 /etc/ssh/sshd_config 里", [2], "在远程系统哪个文件里启用 PubkeyAuthentication？",
+                           [english, chinese]) == [2]
+    assert check_citations("", [1], question, hits) == [1]
+
+
+def test_streamed_citations_are_checked_before_they_are_shown() -> None:
+    from mmrag_desktop.pipeline.generate import _CitationCheck
+
+    hits = [_hit(1, "At start systemd reads many files: /etc/fstab, /etc/hostname, /etc/machine-id and more."),
+            _hit(2, "The file /etc/hostname holds the hostname set at boot.")]
+    shown: list[str] = []
+    check = _CitationCheck(shown.append, "Which file holds the hostname set at boot?", hits)
+    for piece in ["It is", " /etc/", "hostname", " [", "1", "]", " (see [", "note])", ". Also [", "2"]:
+        check.feed(piece)
+    assert check.out == "It is /etc/hostname [2] (see [note]). Also "  # "[2" may still grow
+    check.finish()
+    assert check.out == "It is /etc/hostname [2] (see [note]). Also [2"
+    assert "".join(shown) == check.out
+    code = _CitationCheck(None, "Which file holds the hostname set at boot?", hits)
+    code.feed("Read sys.argv[1] and /etc/hostname [1].")
+    code.finish()
+    assert code.out == "Read sys.argv[1] and /etc/hostname [2]."
+    off = _CitationCheck(None, "Which file holds the hostname set at boot?", hits, enabled=False)
+    off.feed("/etc/hostname [1].")
+    assert off.out == "/etc/hostname [1]."
+
+
+class _Scripted(Generator):
+    """Replays fixed pieces: the real model cannot be made to write a given (ungrounded,
+    or mis-cited) draft on demand, and these tests are about what happens after it."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = pieces
+
+    def chat(self, messages, *, max_tokens=256, cancel=None):  # type: ignore[no-untyped-def]
+        yield from self.pieces
+
+
+def test_an_ungrounded_draft_is_withdrawn_and_the_cli_replaces_or_marks_it() -> None:
+    from mmrag_desktop.cli_ask import WITHDRAWN, _Printer
+    from mmrag_desktop.pipeline.generate import REFUSALS, Withdrawal, generate_answer
+
+    hits = [_hit(1, "The nightly backup runs at 02:30 and is copied to the NAS.")]
+    pieces: list[str] = []
+    draft = ["The backup", " runs at", " 04:15", " every", " Sunday", " [1]."]
+    result = generate_answer("When does the backup run?", hits, _Scripted(draft), on_token=pieces.append)
+    assert not result.supported and result.text == REFUSALS["en"] and result.cited == []
+    assert isinstance(pieces[-1], Withdrawal) and pieces[-1] == "\n" + REFUSALS["en"]
+    assert "".join(pieces[:-1]) == "The backup runs at 04:15 every Sunday [1]."
+
+    def printed(tty: bool, width: int) -> str:
+        import io
+        from contextlib import redirect_stdout
+
+        out = io.StringIO()
+        with redirect_stdout(out):
+            show = _Printer(tty, width)
+            for piece in pieces:
+                show(piece)
+        return out.getvalue()
+
+    # A terminal 20 columns wide: the 42-character draft took 3 rows; go up 2, clear.
+    assert printed(True, 20) == "".join(pieces[:-1]) + "\r\x1b[2A\x1b[J" + REFUSALS["en"]
+    # A pipe cannot be rewritten: the draft stays, marked as withdrawn.
+    assert printed(False, 80) == "".join(pieces[:-1]) + "\n" + WITHDRAWN + "\n" + REFUSALS["en"]
+
+
+def test_wide_characters_count_two_columns_when_erasing_a_draft() -> None:
+    from mmrag_desktop.cli_ask import _Printer
+
+    show = _Printer(True, 10)
+    show.shown = "主机名保存在文件里\nok"  # 18 columns: 2 rows, then 1
+    assert show.erase() == "\r\x1b[2A\x1b[J"
+
+
+def test_a_streamed_answer_gets_its_citation_checked() -> None:
+    from mmrag_desktop.pipeline.generate import generate_answer
+
+    hits = [_hit(1, "At start systemd reads many files: /etc/fstab, /etc/hostname, /etc/machine-id and more."),
+            _hit(2, "The file /etc/hostname holds the hostname set at boot.")]
+    pieces: list[str] = []
+    answer = ["It", " is", " /etc/hostname", " [", "1", "]."]
+    result = generate_answer("Which file holds the hostname set at boot?", hits, _Scripted(answer),
+                             on_token=pieces.append)
+    assert result.supported and result.text == "It is /etc/hostname [2]." == "".join(pieces)
+    assert result.cited == [2]
+    kept = generate_answer("Which file holds the hostname set at boot?", hits, _Scripted(answer), check_cites=False)
+    assert kept.text == "It is /etc/hostname [1]." and kept.cited == [1]

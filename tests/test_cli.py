@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mmrag_desktop.config import Config
 from mmrag_desktop.testing import write
 
 SAMPLE = Path(__file__).resolve().parent.parent / "mmrag_desktop" / "sample"
@@ -124,9 +125,25 @@ def test_version() -> None:
 
 @pytest.mark.slow
 def test_demo_runs_on_the_bundled_sample(tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp")
+    # The small test model keeps this fast; the default one is measured in benchmarks/.
+    (tmp_path / "lib").mkdir()
+    Config(llm_model="smollm2-135m-instruct-q4_1", threads=2).save(tmp_path / "lib" / "settings.json")
     result = mmrag("demo", data_dir=tmp_path / "lib")
     assert result.returncode == 0, result.stderr
     assert "backups.md" in result.stdout and "网络代理设置.md" in result.stdout and "offices.csv" in result.stdout
+    # The question was put to the model (SmolLM2 is too weak to be judged on its answer;
+    # so is the default 0.5B here, while the optional 1.5B answers "3 June": docs/rag.md).
+    asked = result.stdout.split("mmrag ask")[1].splitlines()
+    assert len(asked) >= 2 and "need a local language model" not in result.stdout, result.stdout
+
+
+def test_demo_says_how_to_get_a_language_model_when_none_is_ready(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    Config(llm_model=str(tmp_path / "no-model.gguf"), encoders=()).save(tmp_path / "lib" / "settings.json")
+    result = mmrag("demo", data_dir=tmp_path / "lib")
+    assert result.returncode == 0, result.stderr
+    assert "need a local language model" in result.stdout and "no-model.gguf" in result.stdout
 
 
 def test_search_output_never_prints_control_characters() -> None:

@@ -97,7 +97,7 @@ def test_all_extra_installs_into_a_fresh_venv_and_runs(kind: str, artifacts: tup
     assert {p["name"] for p in plugins if p["source"] == "built-in" and p["state"] == "enabled"} >= {
         "text", "markdown", "pdf", "code", "table", "html", "docx", "e5", "onnx_encoder", "onnx_rerank", "retrievers"}
     if kind == "wheel":  # the sample search, once (the sdist install has the same files)
-        demo = mmrag("demo")
+        demo = mmrag("demo", "--no-ask")  # packaging, not generation (test_cli runs the question)
         assert demo.returncode == 0, demo.stderr
         assert "6 added" in demo.stdout and "backups.md" in demo.stdout and "网络代理设置.md" in demo.stdout
 

