@@ -298,3 +298,24 @@ def test_a_streamed_answer_gets_its_citation_checked() -> None:
     assert result.cited == [2]
     kept = generate_answer("Which file holds the hostname set at boot?", hits, _Scripted(answer), check_cites=False)
     assert kept.text == "It is /etc/hostname [1]." and kept.cited == [1]
+
+
+def test_a_question_in_another_language_than_every_passage_is_not_judged_by_word_overlap() -> None:
+    from mmrag_desktop.pipeline.generate import REFUSALS, coverage, cross_lingual, generate_answer, grounded
+
+    note = [_hit(1, "Meeting notes: we moved the public launch from April to 3 June.")]
+    question = "公开发布推迟到了哪一天？"
+    # No Chinese character pair occurs in English evidence: the word-overlap gate would refuse.
+    assert coverage(question, note) == 0.0 and cross_lingual(question, note)
+    assert not cross_lingual("When is the public launch?", note)
+    assert not cross_lingual(question, [*note, _hit(2, "会议记录：公开发布推迟到六月三日。")])
+    # An answer is judged by what can be found across languages: its numbers and the
+    # evidence-script words in it; restating the question is still no answer.
+    assert grounded("公开发布推迟到了 6 月 3 日 [1]。", question, note)  # June → 6: half its numbers are there
+    assert not grounded("推迟到了 7 月 15 日 [1]。", question, note)
+    assert grounded("推迟到了 June 3 [1]。", question, note)
+    assert grounded("推迟到了六月三日 [1]。", question, note)
+    assert not grounded("公开发布推迟到了哪一天 [1]。", question, note)
+    # So the model is asked instead of a refusal without a look.
+    result = generate_answer(question, note, _Scripted(["推迟到了", " June 3", " [1]。"]), min_coverage=0.3)
+    assert result.supported and result.cited == [1] and result.text != REFUSALS["zh"]
