@@ -51,6 +51,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no-mmr": {"augmenters": ("instruction-guard", "compress")},
     "no-gate": {"answer_min_coverage": 0.0},
     "no-grounding-check": {"answer_grounding_check": False},
+    # Half the evidence budget: what a slower (larger) model needs for a 3 s first token.
+    "evidence-160": {"evidence_tokens": 160},
     "no-citation-check": {"answer_citation_check": False},
 }
 
