@@ -20,12 +20,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QFont,
     QImage,
+    QImageReader,
+    QPainter,
+    QPen,
     QPixmap,
     QSyntaxHighlighter,
     QTextCharFormat,
@@ -114,6 +117,28 @@ def _render_pdf_page(path: Path, page: int, width: int = 900) -> QImage:
     data = array.tobytes()
     # copy(): the QImage must own its pixels once ``data`` goes away.
     return QImage(data, columns, height, columns * channels, formats[channels]).copy()
+
+
+def _outlined(picture: str, original: Path, bbox: tuple[float, float, float, float] | None) -> QImage:
+    """The rendition ``picture`` with the hit's region outlined: ``bbox`` is in pixels of
+    the upright ``original`` (a face, a block of text), the rendition a smaller copy."""
+    image = QImage(picture)
+    size = QImageReader(str(original)).size() if bbox else None
+    if image.isNull() or size is None or not size.isValid():
+        return image
+    width, height = size.width(), size.height()
+    if (width > height) != (image.width() > image.height()):
+        width, height = height, width  # the file is stored turned (EXIF orientation)
+    sx, sy = image.width() / width, image.height() / height
+    x, y, w, h = bbox  # type: ignore[misc]
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    pen = QPen(QColor("#fab005"))
+    pen.setWidth(max(2, round(image.width() / 160)))
+    painter.setPen(pen)
+    painter.drawRect(QRectF(x * sx, y * sy, w * sx, h * sy))
+    painter.end()
+    return image
 
 
 def _read_table(path: Path) -> list[list[str]]:
@@ -255,8 +280,10 @@ class PreviewPane(QWidget):
             return
         if result.picture is not None:
             picture = result.picture  # the grid's picture: a 3D model's front view alone is often a flat square
+            # A face or a block of text in a picture file: outline where it is.
+            box = item.locator.bbox if hit.media_type.startswith("image/") else None
             self._busy()
-            run_op(lambda: QImage(picture), lambda image: self._show_image(token, image, item.text))
+            run_op(lambda: _outlined(picture, path, box), lambda image: self._show_image(token, image, item.text))
             return
         if item.locator.page is not None and path.suffix.lower() == ".pdf":
             self._busy()

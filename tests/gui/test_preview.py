@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtGui import QColor, QImage, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QColor, QImage, QPageSize, QPainter, QPdfWriter, QTransform
 
 from mmrag_desktop.gui.preview import PreviewPane
 from mmrag_desktop.gui.search_panel import run_search
@@ -109,3 +109,27 @@ def test_thumbnails_are_made_off_the_gui_thread_and_cached(qtbot, tmp_path: Path
     with qtbot.waitSignal(loader.ready, timeout=10000) as blocker:
         pass
     assert blocker.args == [str(broken), None]
+
+
+def test_a_region_in_a_picture_is_outlined_on_its_rendition(tmp_path: Path) -> None:
+    from mmrag_desktop.gui.preview import _outlined
+
+    original = tmp_path / "scan.png"
+    big = QImage(1000, 500, QImage.Format.Format_RGB32)
+    big.fill(QColor("white"))
+    big.save(str(original))
+    rendition = tmp_path / "thumb.png"
+    small = QImage(200, 100, QImage.Format.Format_RGB32)
+    small.fill(QColor("white"))
+    small.save(str(rendition))
+    # bbox (x, y, w, h) in the original's pixels → a fifth of that on the rendition.
+    shown = _outlined(str(rendition), original, (100.0, 50.0, 200.0, 100.0))
+    outline = QColor("#fab005")
+    assert shown.pixelColor(20, 20) == outline and shown.pixelColor(40, 10) == outline  # left and top edges
+    assert shown.pixelColor(40, 20) == QColor("white") and shown.pixelColor(150, 80) == QColor("white")
+    # Stored turned (portrait file, landscape rendition after EXIF orientation): same scale.
+    turned = tmp_path / "turned.png"
+    big.transformed(QTransform().rotate(90)).save(str(turned))
+    assert _outlined(str(rendition), turned, (100.0, 50.0, 200.0, 100.0)).pixelColor(20, 20) == outline
+    # No region: the rendition as it is.
+    assert _outlined(str(rendition), original, None).pixelColor(20, 20) == QColor("white")
