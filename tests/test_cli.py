@@ -133,7 +133,7 @@ def test_demo_runs_on_the_bundled_sample(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "backups.md" in result.stdout and "网络代理设置.md" in result.stdout and "offices.csv" in result.stdout
     # The question was put to the model (SmolLM2 is too weak to be judged on its answer;
-    # so is the default 0.5B here, while the optional 1.5B answers "3 June": docs/rag.md).
+    # the default 0.5B's answer is in docs/rag.md, "The demo question").
     asked = result.stdout.split("mmrag ask")[1].splitlines()
     assert len(asked) >= 2 and "need a local language model" not in result.stdout, result.stdout
 
