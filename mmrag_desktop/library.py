@@ -234,6 +234,8 @@ class Library:
 
     def _transform(self, query: Query) -> Query:
         """Apply the enabled query transforms in order of priority."""
+        if not query.languages and self.config.content_languages:
+            query = replace(query, languages=tuple(self.config.content_languages))
         for plugin, transform in self.transforms:
             if not self.plugins.is_enabled(plugin):
                 continue

@@ -115,6 +115,9 @@ class Query:
     #: Earlier turns of a conversation, oldest first, as (role, text) with role "user" or
     #: "assistant", so a transform can turn a follow-up into a standalone query.
     history: tuple[tuple[str, str], ...] = ()
+    #: The languages the user's files are in (``Config.content_languages``; empty: not
+    #: set), for a transform that must know them, e.g. to hear a spoken query.
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

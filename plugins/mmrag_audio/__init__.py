@@ -15,7 +15,7 @@ query) is transcribed by :class:`AudioQueryTransform` / :func:`transcribe_query`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -160,9 +160,10 @@ class AudioExtractor(MediaExtractor):
         yield from segments
 
 
-def transcribe_query(path: Path | str, *, max_seconds: float = QUERY_MAX_S) -> str:
+def transcribe_query(path: Path | str, *, max_seconds: float = QUERY_MAX_S, languages: Sequence[str] = ()) -> str:
     """The transcript of a spoken query clip (the CLI's ``--audio`` and the GUI's voice
-    query), or "" when it holds no speech. Only the first ``max_seconds`` are heard."""
+    query), or "" when it holds no speech. Only the first ``max_seconds`` are heard;
+    ``languages`` are the candidates for its spoken language (as for indexing)."""
     try:
         container = open_container(path)
     except ValueError as exc:
@@ -175,7 +176,7 @@ def transcribe_query(path: Path | str, *, max_seconds: float = QUERY_MAX_S) -> s
         windows.close()
     if first is None:
         return ""
-    return " ".join(s.text for s in Transcriber().segments(iter([first])))
+    return " ".join(s.text for s in Transcriber(languages=languages).segments(iter([first])))
 
 
 class AudioQueryTransform(QueryTransform):
@@ -190,7 +191,7 @@ class AudioQueryTransform(QueryTransform):
         if query.modality not in ("audio", "video") or query.path is None:
             return query
         try:
-            transcript = transcribe_query(query.path)
+            transcript = transcribe_query(query.path, languages=query.languages)
         except MMRagError:
             if query.modality == "video":
                 return query

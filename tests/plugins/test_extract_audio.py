@@ -291,3 +291,25 @@ def test_library_hands_its_content_languages_to_extractors(tmp_path: Path) -> No
     with temporary_library(tmp_path / "lib", module, config=config) as library:
         library.index([tmp_path / "docs"])
     assert seen == [("ja", "en")]
+
+
+def test_query_transforms_see_the_librarys_content_languages(tmp_path: Path) -> None:
+    # A spoken query is heard among the same candidate languages as the recordings:
+    # the library puts `content_languages` on every query its transforms get.
+    from mmrag_desktop.interfaces import QueryTransform
+
+    seen: list[tuple[str, ...]] = []
+
+    class Probe(QueryTransform):
+        name = "language-probe"
+
+        def transform(self, query: Query) -> Query:
+            seen.append(query.languages)
+            return query
+
+    module = types.ModuleType("query_language_probe")
+    module.register_query_transforms = hookimpl(lambda register: register(Probe()))  # type: ignore[attr-defined]
+    config = Config(encoders=(), content_languages=("ja", "en"))
+    with temporary_library(tmp_path / "lib", module, config=config) as library:
+        library.search("hello", k=1)
+    assert seen == [("ja", "en")]
