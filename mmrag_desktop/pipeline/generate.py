@@ -405,7 +405,7 @@ def generate_answer(question: str, evidence: Sequence[ItemHit], generator: Gener
             on_token(refusal)
         return Generated(refusal, [], False, {"first_token_s": 0.0})
     start = time.perf_counter()
-    checked = _CitationCheck(on_token, gate_text or question, evidence, enabled=check_cites)
+    checked = _CitationCheck(on_token, gate, evidence, enabled=check_cites)
     out = _Stream(checked.feed)
     ended = None
     stream: Iterator[str] = generator.chat(build_messages(question, evidence), max_tokens=max_tokens, cancel=cancel)
@@ -434,7 +434,7 @@ def generate_answer(question: str, evidence: Sequence[ItemHit], generator: Gener
     if cancel is not None and cancel.is_set():
         # Stopped by the user: keep the partial text as it was shown, unchecked.
         return Generated(text, cited_numbers(text, len(evidence)), False, timings)
-    if check_grounding and not grounded(text, gate_text or question, evidence):
+    if check_grounding and not grounded(text, gate, evidence):
         # Already streamed: the consumer is told the draft is withdrawn (see Withdrawal).
         if on_token:
             on_token(Withdrawal("\n" + refusal))
