@@ -31,8 +31,13 @@ def _reexec_under_xvfb() -> None:
 
 def main() -> None:
     _reexec_under_xvfb()
-    args = [a for a in sys.argv[1:] if not a.startswith("--lang")]
-    lang = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--lang=")), "en")
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Screenshots of the desktop app's main states.")
+    parser.add_argument("out", nargs="?", help="folder for the PNGs (default docs/screenshots)")
+    parser.add_argument("--lang", default="en", help="interface language, e.g. zh_CN")
+    options = parser.parse_args()
+    args, lang = [options.out] if options.out else [], options.lang
     out = Path(args[0] if args else ROOT / "docs" / "screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="mmrag-shots-"))
