@@ -178,6 +178,27 @@ def test_sentences_keep_table_rows_whole_and_list_numbers_with_their_text() -> N
     assert [s.text for s in sentences("第一句。第二句！")] == ["第一句。", "第二句！"]
 
 
+def test_hard_wrapped_sentences_stay_whole_and_keep_every_line() -> None:
+    from mmrag_augment.text import sentences
+
+    note = ("Team meeting, 12 March 2024\n\n1. Launch date: we agreed to move the public launch to 3 June, because the\n"
+            "   translation of the user guide is not finished.\n2. Budget: approved.\n")
+    split = sentences(note)
+    assert [(s.text, s.line, s.end) for s in split[1:]] == [
+        ("1. Launch date: we agreed to move the public launch to 3 June, because the translation of the user "
+         "guide is not finished.", 2, 3), ("2. Budget: approved.", 4, 4)]
+    # Short lines, headings, table rows and code are not prose that wraps.
+    assert [s.text for s in sentences("apples\nbananas")] == ["apples", "bananas"]
+    code = "```\nrsync --archive --delete --exclude cache/ /home/ana/ backup:/srv/ana\n  --dry-run\n```"
+    assert len(sentences(code)) == 4
+    assert [s.text for s in sentences("这一行是被编辑器按照固定宽度硬换行的中文句子，所以\n下一行接着说完。")] == [
+        "这一行是被编辑器按照固定宽度硬换行的中文句子，所以下一行接着说完。"]
+    out = Compress().augment(Query("why was the public launch moved"), [_hit(1, note, line=10)],
+                              EvidenceBudget(tokens=50, items=1))
+    assert "because the translation" in out[0].text
+    assert (out[0].locator.line_start, out[0].locator.line_end) == (12, 13)
+
+
 def test_claim_before_a_marker_is_the_text_since_the_last_marker_or_sentence() -> None:
     from mmrag_desktop.pipeline.generate import claim_before
 

@@ -62,5 +62,5 @@ def _narrow(locator: Locator, kept: list[Sentence]) -> Locator:
     if locator.line_start is None:
         return locator
     first = locator.line_start + min(s.line for s in kept)
-    last = locator.line_start + max(s.line for s in kept)
+    last = locator.line_start + max(s.end for s in kept)
     return replace(locator, line_start=first, line_end=last)
