@@ -3,6 +3,7 @@
     python benchmarks/rag.py                                   # default model, all configurations
     python benchmarks/rag.py --model smollm2-135m-instruct-q4_1 --configs full
     python benchmarks/rag.py --configs full,no-compress --limit 8
+    python benchmarks/rag.py --questions benchmarks/rag/questions-heldout.jsonl --configs full --out rag-heldout
 
 Corpus: four chapters (3, 4, 6, 8) of the Debian Reference in English and Chinese from the
 retrieval dev set's corpus (``benchmarks/devset/build_corpus.py`` builds it from Debian
@@ -163,8 +164,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions (smoke test)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=None, help="results name (default rag-<model>)")
+    ap.add_argument("--questions", type=Path, default=QUESTIONS,
+                    help="question file (e.g. benchmarks/rag/questions-heldout.jsonl, never used for tuning)")
     args = ap.parse_args(argv)
-    questions = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines() if line.strip()]
+    questions = [json.loads(line) for line in args.questions.read_text("utf-8").splitlines() if line.strip()]
     if args.limit:
         questions = questions[: args.limit]
     results = []
@@ -174,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
         result["seconds"] = round(time.time() - started, 1)
         # Timings depend on what else runs on the machine: keep the load next to them.
         result["load_average"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+        result["questions"] = str(args.questions)
         print(name, json.dumps(result["summary"]), flush=True)
         results.append(result)
     RESULTS.mkdir(exist_ok=True)
