@@ -148,6 +148,23 @@ def test_streamed_text_is_exactly_the_answer_and_markup_ends_it() -> None:
     assert refused.feed(" NOT") is None and refused.feed(" IN FILES") == "refused"
 
 
+def test_an_english_answer_ends_with_a_latin_full_stop() -> None:
+    from mmrag_desktop.pipeline.generate import _Stream
+
+    def streamed(pieces: list[str], latin: bool) -> str:
+        shown: list[str] = []
+        stream = _Stream(shown.append, latin_stops=latin)
+        for piece in pieces:
+            stream.feed(piece)
+        stream.finish()
+        assert "".join(shown) == stream.out
+        return stream.out
+
+    assert streamed(["4025", " [1]", "。"], True) == "4025 [1]."
+    assert streamed(["The file is named ", "主机名", "。 It is short", "。"], True) == "The file is named 主机名。 It is short."
+    assert streamed(["端口是 4025 [1]", "。"], False) == "端口是 4025 [1]。"
+
+
 def test_grounding_check_rejects_restated_questions_and_foreign_numbers() -> None:
     from mmrag_desktop.pipeline.generate import grounded
 

@@ -340,15 +340,21 @@ class _Stream:
     the refusal mark (at the start) or a stop sequence (at the end), which is held until
     it is known; so what was streamed is exactly the final answer text."""
 
-    def __init__(self, emit: Callable[[str], None] | None) -> None:
+    def __init__(self, emit: Callable[[str], None] | None, latin_stops: bool = False) -> None:
         self.emit = emit
         self.out = ""
         self.pending = ""
         self.started = False
+        # Answers in a Latin script get "." where the model writes "。" after Latin text
+        # (Chinese worked examples teach the 0.5B to end "4025 [1]。").
+        self.latin_stops = latin_stops
 
     def _release(self, text: str) -> None:
         if not self.out:
             text = text.lstrip()
+        if self.latin_stops and "。" in text:
+            text = "".join("." if c == "。" and before and before not in "。，" and not _CJK_RE.match(before) else c
+                           for before, c in zip((self.out[-1:] or " ") + text, text, strict=False))
         if text:
             self.out += text
             if self.emit:
@@ -406,7 +412,7 @@ def generate_answer(question: str, evidence: Sequence[ItemHit], generator: Gener
         return Generated(refusal, [], False, {"first_token_s": 0.0})
     start = time.perf_counter()
     checked = _CitationCheck(on_token, gate, evidence, enabled=check_cites)
-    out = _Stream(checked.feed)
+    out = _Stream(checked.feed, latin_stops=lang == "en")
     ended = None
     stream: Iterator[str] = generator.chat(build_messages(question, evidence), max_tokens=max_tokens, cancel=cancel)
     try:
