@@ -123,6 +123,21 @@ def test_second_question_reuses_the_loaded_model_and_system_prompt(lib) -> None:
 
 
 @pytest.mark.slow
+def test_evidence_is_budgeted_in_the_models_own_tokens_from_the_first_question(lib) -> None:
+    import llama_cpp
+
+    from mmrag_llama import engine
+    from mmrag_llama.gguf import resolve
+
+    engine._ENGINE.update(key=None, engine=None)  # as in a new process: no model loaded yet
+    generator = lib._text_generator()
+    text = "The nightly backup of the photo archive runs at 02:30 — 夜间备份在凌晨两点半运行。"
+    vocab = llama_cpp.Llama(model_path=str(resolve(SMALL)), vocab_only=True, verbose=False)
+    # Not the chunker's estimate (what a not-yet-loaded model used to be budgeted with).
+    assert generator.count_tokens(text) == len(vocab.tokenize(text.encode(), add_bos=False))
+
+
+@pytest.mark.slow
 def test_cancel_stops_generation_between_tokens(lib) -> None:
     cancel = threading.Event()
     pieces: list[str] = []

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from mmrag_desktop import hookimpl
+from mmrag_desktop.errors import MMRagError
 from mmrag_desktop.interfaces import Generator, QueryTransform
 from mmrag_desktop.records import ItemHit, Query
 
@@ -33,6 +34,7 @@ class LlamaGenerator(Generator):
         self.gpu_layers = -1
         self.max_tokens = 200
         self.rewrite = False
+        self._unloadable: str | None = None  # the model that failed to load when budgeting
 
     def configure(self, config: Any) -> None:
         self.model = config.llm_model
@@ -48,6 +50,7 @@ class LlamaGenerator(Generator):
         engine = shared_engine(resolve(self.model), n_ctx=self.n_ctx, threads=self.threads,
                                gpu_layers=self.gpu_layers)
         engine.prime(prefix_messages())
+        self._unloadable = None
         return engine
 
     def chat(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 256,
@@ -61,8 +64,15 @@ class LlamaGenerator(Generator):
                              cancel=options.get("cancel"))
 
     def count_tokens(self, text: str) -> int:
-        engine = loaded_engine()
-        return engine.count(text) if engine is not None else super().count_tokens(text)
+        # Evidence is budgeted just before the answer is generated, so loading the model
+        # here costs nothing extra and the first question of a process is budgeted in
+        # the model's own tokens too (the chunker's estimate ran ~20% high).
+        if self._unloadable != self.model:
+            try:
+                return self.engine().count(text)
+            except MMRagError:
+                self._unloadable = self.model  # generation says what is wrong; don't retry per sentence
+        return super().count_tokens(text)
 
     def stats(self) -> dict[str, float]:
         engine = loaded_engine()
