@@ -124,10 +124,30 @@ def _terms(text: str) -> list[str]:
     return [t for t in query_terms(text, "bigram") if len(t) > 1 or _CJK_RE.match(t)]
 
 
+# Chinese function and question characters ("哪个", "什么", "怎么", "的", "要", "可以" …).
+# A CJK bigram holding one spans a word boundary or a question word ("在哪", "个文", "么命"):
+# it says nothing about the subject, and a paraphrased question is full of them.
+_CJK_FUNCTION_CHARS = frozenset("的了是在个有和与及或哪什么怎样如何吗呢吧要该应能可以会把被给对从到为就都也还这那些我你他她它们一不没请")
+
+
+def _content_terms(text: str) -> list[str]:
+    """The terms that say what a question is about: words (stemmed) and CJK bigrams
+    without function characters."""
+    out: list[str] = []
+    for term in _terms(text):
+        if _CJK_RE.match(term):
+            if not any(c in _CJK_FUNCTION_CHARS for c in term):
+                out.append(term)
+        else:
+            out.append(_stem(term))
+    return list(dict.fromkeys(out))
+
+
 def coverage(question: str, evidence: Sequence[ItemHit]) -> float:
-    """Share of the question's content terms (words; CJK bigrams) found in the evidence:
-    a cheap test of whether retrieval found anything about the question at all."""
-    terms = _terms(question)
+    """Share of the question's content terms (words, stemmed; CJK bigrams without function
+    characters) found in the evidence: a cheap test of whether retrieval found anything
+    about the question at all."""
+    terms = _content_terms(question)
     if not terms:
         return 1.0
     haystack = " ".join(hit.text for hit in evidence).lower()
