@@ -266,10 +266,17 @@ def run_config(model: Path, gpu_layers: int, threads: int, trials: int, max_toke
     result["cancel"] = {"pieces_before_cancel": 3, "pieces_total": pieces,
                         "generated_tokens": stats.get("generated_tokens"),
                         "stop_s": None if stop_s is None else round(stop_s, 4),
-                        "works": stop_s is not None and pieces == 3}
+                        # None: the answer ended (an end token) before the event was set.
+                        "works": None if stop_s is None else pieces == 3}
     engine.llm.close()  # free the model (and its GPU memory) before the next configuration loads
     engine_mod._ENGINE.update(key=None, engine=None)
     return result
+
+
+def _cancel_cell(cancel: dict[str, Any]) -> str:
+    if cancel["works"] is None:
+        return "not tested (answer ended first)"
+    return f"{'stops' if cancel['works'] else 'FAILED'} ({cancel['stop_s']} s)"
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -286,7 +293,7 @@ def markdown(report: dict[str, Any]) -> str:
                      f"{r['prompt_tokens']} ({r['prefix_tokens']} + {r['prompt_tokens'] - r['prefix_tokens']}) | "
                      f"{r['ttft_cold_s']} | {r['ttft_warm_s']} | {r['gen_tok_s']} | {r['decode_tok_s']} | "
                      f"{r['load_s']} | {r['prime_s']} | "
-                     f"{'stops' if r['cancel']['works'] else 'FAILED'} ({r['cancel']['stop_s']} s) |")
+                     f"{_cancel_cell(r['cancel'])} |")
     lines += ["", "TTFT cold: empty KV cache, whole prompt processed. TTFT warm: the fixed prefix (system prompt + "
               "worked examples) already in the KV cache (`LlamaEngine.prime`), median of the trials. gen tok/s: "
               "the engine's stream (median); decode tok/s: 64 single-token evals (the twin's random weights may "

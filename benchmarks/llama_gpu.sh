@@ -7,6 +7,8 @@
 #   3. run benchmarks/llama_gpu.py on it with n_gpu_layers 0 and -1.
 # Results: $OUT/llama_gpu.json, $OUT/llama_gpu.md, the build log and this script's log.
 #     OUT=/tmp/out bash benchmarks/llama_gpu.sh [.device]
+# (LLAMA_WHEEL=path.whl skips the build and BENCH_ARGS adds options such as "--trials 1":
+# how the rest was tested on a CPU machine.)
 #
 # Build choices, to fit the whole run in about 8 minutes on 16 cores:
 #   - CMAKE_CUDA_ARCHITECTURES=90-real: H100/H200 are sm_90; one architecture instead of
@@ -38,7 +40,7 @@ step "carried: $(du -sh "$DEV" | cut -f1) in $DEV"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 nvcc --version | tail -n 2 || true
 python3 --version
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$SITE" "$DEV"/*.whl
+python3 -m pip install -q --upgrade --no-index --no-deps --no-compile --no-cache-dir --target "$SITE" "$DEV"/*.whl
 
 step "building llama-cpp-python with CUDA"
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
@@ -46,16 +48,21 @@ export CMAKE_ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=90-real -DGGML_NATI
 -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF \
 -DGGML_CUDA_FA_ALL_QUANTS=OFF -DGGML_CUDA_COMPRESSION_MODE=none -DGGML_CUDA_NCCL=OFF -DLLAMA_OPENSSL=OFF"
 b0=$(date +%s)
-if ! timeout 450 python3 -m pip wheel -v --no-build-isolation --no-deps --no-index -w /tmp/llama-wheel \
+if [[ -n "${LLAMA_WHEEL:-}" ]]; then
+  cp "$LLAMA_WHEEL" /tmp/llama-wheel/  # a wheel built already (how this script is tested on a CPU machine)
+elif [[ -f /tmp/llama-wheel/.cuda-ok ]]; then
+  step "reusing the CUDA wheel an earlier run on this machine built"
+elif ! timeout 450 python3 -m pip wheel -v --no-build-isolation --no-deps --no-index -w /tmp/llama-wheel \
     "$DEV"/llama_cpp_python-*.tar.gz > "$OUT/build-log.txt" 2>&1; then
   grep -E "error|Error" "$OUT/build-log.txt" | head -n 20 || true
   tail -n 40 "$OUT/build-log.txt"
   step "BUILD FAILED after $(( $(date +%s) - b0 )) s (log: build-log.txt)"
   exit 1
 fi
+[[ -n "${LLAMA_WHEEL:-}" ]] || touch /tmp/llama-wheel/.cuda-ok
 step "built in $(( $(date +%s) - b0 )) s: $(ls /tmp/llama-wheel)"
 grep -E "Using CMAKE_CUDA_ARCHITECTURES|CUDA Toolkit found|Including CUDA backend" "$OUT/build-log.txt" | head -n 5 || true
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$SITE" /tmp/llama-wheel/*.whl
+python3 -m pip install -q --upgrade --no-index --no-deps --no-compile --no-cache-dir --target "$SITE" /tmp/llama-wheel/*.whl
 ls "$SITE/llama_cpp/lib"
 
 export PYTHONPATH="$SITE:$PWD:$PWD/plugins${PYTHONPATH:+:$PYTHONPATH}"
@@ -63,7 +70,7 @@ step "writing the shape twin"
 python3 benchmarks/llama_gpu.py --make-twin "$DEV" --twin-out /tmp/twin.gguf
 
 step "benchmark"
-python3 benchmarks/llama_gpu.py --model /tmp/twin.gguf --twin --gpu-layers 0 -1 --out "$OUT" --label llama_gpu \
+python3 benchmarks/llama_gpu.py --model /tmp/twin.gguf --twin --gpu-layers 0 -1 --out "$OUT" --label llama_gpu ${BENCH_ARGS:-} \
   > "$OUT/bench-log.txt" 2>&1 || { tail -n 60 "$OUT/bench-log.txt"; step "BENCHMARK FAILED"; exit 1; }
 cat "$OUT/llama_gpu.md"
 step "done"
