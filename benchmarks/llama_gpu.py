@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.util
 import json
 import os
 import platform
@@ -42,6 +43,15 @@ ROOT = Path(__file__).resolve().parent.parent
 for entry in (ROOT, ROOT / "plugins"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
+
+if importlib.util.find_spec("mmrag_models") is None:
+    # A bare checkout (the GPU machine installs nothing): the model catalog, which the
+    # llama plugin resolves model paths through, is the package pyproject maps to models/.
+    _spec = importlib.util.spec_from_file_location("mmrag_models", ROOT / "models" / "__init__.py",
+                                                   submodule_search_locations=[str(ROOT / "models")])
+    assert _spec is not None and _spec.loader is not None
+    sys.modules["mmrag_models"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["mmrag_models"])
 
 HEADER = "twin-header.bin.gz"
 SPEC = "twin.json"

@@ -5,8 +5,9 @@
 #   - llama_cpp_python-<ver>.tar.gz : the llama-cpp-python sdist, stripped from 76 MB to a
 #     few MB (see strip list below: model vocab files, docs, tests, examples, tools other
 #     than mtmd, other GPU backends' sources, the sdist's copy of git history);
-#   - diskcache / pluggy wheels     : runtime deps missing there (llama_cpp imports
-#     diskcache; mmrag_desktop/__init__ imports pluggy);
+#   - diskcache, pluggy, platformdirs wheels: runtime deps missing there (llama_cpp
+#     imports diskcache; mmrag_desktop imports pluggy, and platformdirs via the model
+#     catalog that the llama plugin resolves paths with);
 #   - twin-header.bin + twin.json   : the default model's GGUF header (all metadata,
 #     tokenizer, chat template, tensor infos) and its tensor list, from which
 #     benchmarks/llama_gpu.py --make-twin writes a same-shape model with random weights.
@@ -22,7 +23,7 @@ trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$DEV"
 
 "$PY" -m pip download -q --no-deps --no-binary :all: "llama-cpp-python==$VER" -d "$WORK/sd"
-"$PY" -m pip download -q --no-deps --only-binary :all: diskcache==5.6.3 pluggy==1.7.0 -d "$DEV"
+"$PY" -m pip download -q --no-deps --only-binary :all: diskcache==5.6.3 pluggy==1.7.0 platformdirs==4.14.8 -d "$DEV"
 tar xzf "$WORK/sd/llama_cpp_python-$VER.tar.gz" -C "$WORK"
 S=$WORK/llama_cpp_python-$VER
 L=$S/vendor/llama.cpp
