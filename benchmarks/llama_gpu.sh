@@ -14,8 +14,10 @@
 #   - CMAKE_CUDA_ARCHITECTURES=90-real: H100/H200 are sm_90; one architecture instead of
 #     the default list of five, and no PTX copy (nothing else will load this build).
 #   - LLAMA_BUILD_TESTS/EXAMPLES/TOOLS/SERVER=OFF: already off for a subdirectory build,
-#     said explicitly so a future default cannot add minutes. mtmd (LLAVA_BUILD) stays
-#     as users get it: C++ only, minor next to the CUDA kernels.
+#     said explicitly so a future default cannot add minutes.
+#   - LLAVA_BUILD=OFF: no libmtmd (~60 C++ files of image/audio projectors competing with
+#     nvcc for the cores); llama_cpp loads it only for multimodal chat handlers, which the
+#     text generator never uses (checked: import, load and generate work without it).
 #   - GGML_CUDA_FA_ALL_QUANTS=OFF (the default): FlashAttention kernels for the f16/q8_0/
 #     q4_0 KV caches only; the engine uses the default f16 cache. FlashAttention itself
 #     stays on, as in a user's build.
@@ -46,7 +48,8 @@ step "building llama-cpp-python with CUDA"
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
 export CMAKE_ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=90-real -DGGML_NATIVE=OFF \
 -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF \
--DGGML_CUDA_FA_ALL_QUANTS=OFF -DGGML_CUDA_COMPRESSION_MODE=none -DGGML_CUDA_NCCL=OFF -DLLAMA_OPENSSL=OFF"
+-DLLAVA_BUILD=OFF -DGGML_CUDA_FA_ALL_QUANTS=OFF -DGGML_CUDA_COMPRESSION_MODE=none -DGGML_CUDA_NCCL=OFF \
+-DLLAMA_OPENSSL=OFF"
 b0=$(date +%s)
 if [[ -n "${LLAMA_WHEEL:-}" ]]; then
   cp "$LLAMA_WHEEL" /tmp/llama-wheel/  # a wheel built already (how this script is tested on a CPU machine)
