@@ -207,7 +207,7 @@ def run_config(model: Path, gpu_layers: int, threads: int, trials: int, max_toke
         "load_s": round(load_s, 3),
         "_log": text,
         "offload_log": [line.strip() for line in text.splitlines()
-                        if "offloaded" in line or ("buffer size" in line and "model" in line)
+                        if "offloaded" in line or "buffer size" in line
                         or ("CUDA" in line and ("Device" in line or "found" in line))][:12],
     }
     prefix = prefix_messages()
@@ -352,7 +352,7 @@ def main() -> None:
         result = run_config(args.model, layers, args.threads, args.trials, args.max_tokens)
         args.out.mkdir(parents=True, exist_ok=True)
         # llama.cpp's own log of the load (devices, buffers, layers), for anything the table misses.
-        (args.out / f"{args.label}-llama-log-{layers}.txt").write_text(result.pop("_log"))
+        (args.out / f"{args.label}-llama-log-ngl{layers}.txt").write_text(result.pop("_log"))
         print(json.dumps(result, indent=1), flush=True)
         report["configs"].append(result)
     (args.out / f"{args.label}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")

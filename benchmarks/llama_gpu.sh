@@ -69,7 +69,7 @@ elif ! timeout 450 python3 -m pip wheel -v --no-build-isolation --no-deps --no-i
 fi
 [[ -n "${LLAMA_WHEEL:-}" ]] || touch /tmp/llama-wheel/.cuda-ok
 step "built in $(( $(date +%s) - b0 )) s: $(ls /tmp/llama-wheel)"
-grep -E "Using CMAKE_CUDA_ARCHITECTURES|CUDA Toolkit found|Including CUDA backend" "$OUT/build-log.txt" | head -n 5 || true
+grep -E "Using CMAKE_CUDA_ARCHITECTURES|CUDA Toolkit found|Including CUDA backend" "$OUT/build-log.txt" 2>/dev/null | head -n 5 || true
 python3 -m pip install -q --upgrade --no-index --no-deps --no-compile --no-cache-dir --target "$SITE" /tmp/llama-wheel/*.whl
 ls "$SITE/llama_cpp/lib"
 
