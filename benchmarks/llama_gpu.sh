@@ -77,7 +77,7 @@ export PYTHONPATH="$SITE:$PWD:$PWD/plugins${PYTHONPATH:+:$PYTHONPATH}"
 # libggml-cuda.so finds libcudart/libcublas through the RPATH CMake recorded from the link
 # directories; the toolkit's lib folders on the library path as well, in case it did not.
 if command -v nvcc >/dev/null 2>&1; then
-  cuda_root=$(dirname "$(dirname "$(command -v nvcc)")")
+  cuda_root=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")
   export LD_LIBRARY_PATH="$cuda_root/lib64:$cuda_root/targets/x86_64-linux/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 python3 -c "import llama_cpp; print('llama_cpp', llama_cpp.__version__, 'from', llama_cpp.__file__,
