@@ -76,10 +76,14 @@ ls "$SITE/llama_cpp/lib"
 export PYTHONPATH="$SITE:$PWD:$PWD/plugins${PYTHONPATH:+:$PYTHONPATH}"
 # libggml-cuda.so finds libcudart/libcublas through the RPATH CMake recorded from the link
 # directories; the toolkit's lib folders on the library path as well, in case it did not.
-if command -v nvcc >/dev/null 2>&1; then
-  cuda_root=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")
-  export LD_LIBRARY_PATH="$cuda_root/lib64:$cuda_root/targets/x86_64-linux/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-fi
+# (nvcc may be a wrapper script: /usr/local/cuda and CUDA_HOME are tried as well.)
+roots=("${CUDA_HOME:-}" /usr/local/cuda)
+if command -v nvcc >/dev/null 2>&1; then roots+=("$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")"); fi
+for root in "${roots[@]}"; do
+  if [[ -n "$root" && -d "$root/lib64" ]]; then
+    export LD_LIBRARY_PATH="$root/lib64:$root/targets/x86_64-linux/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  fi
+done
 python3 -c "import llama_cpp; print('llama_cpp', llama_cpp.__version__, 'from', llama_cpp.__file__,
   '| GPU offload supported:', bool(llama_cpp.llama_supports_gpu_offload()))"
 step "writing the shape twin"
