@@ -86,6 +86,16 @@ fi
 # machine and every later venv reuse it. Keep the version in step with pyproject.toml.
 LLAMA_CPP_VERSION="0.3.36"
 WHEEL_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mmrag/wheels"
+# GPU offload: MMRAG_LLAMA_GPU=cuda (or vulkan) builds that variant instead, into its own
+# subfolder -- the wheel file name is the same as the CPU one's, so sharing the folder
+# would pick whichever is there -- and switching variants reinstalls (stamp below).
+# Extra CMake flags (e.g. -DCMAKE_CUDA_ARCHITECTURES=86) go in CMAKE_ARGS as before.
+case "${MMRAG_LLAMA_GPU:-}" in
+  "") ;;
+  cuda) WHEEL_DIR="$WHEEL_DIR/cuda"; CMAKE_ARGS="-DGGML_CUDA=on ${CMAKE_ARGS:-}" ;;
+  vulkan) WHEEL_DIR="$WHEEL_DIR/vulkan"; CMAKE_ARGS="-DGGML_VULKAN=on ${CMAKE_ARGS:-}" ;;
+  *) echo "error: MMRAG_LLAMA_GPU must be cuda or vulkan (or unset for the CPU build)" >&2; exit 1 ;;
+esac
 ensure_llama_wheel() {
   # The wheel is py3-none-<platform> (ctypes bindings): one per machine architecture.
   if compgen -G "$WHEEL_DIR/llama_cpp_python-${LLAMA_CPP_VERSION}-*-linux_$(uname -m).whl" >/dev/null \
@@ -95,9 +105,11 @@ ensure_llama_wheel() {
   if ! command -v c++ >/dev/null 2>&1 || ! command -v cmake >/dev/null 2>&1; then
     if command -v apt-get >/dev/null 2>&1; then apt_install build-essential cmake; fi
   fi
-  echo "Building llama-cpp-python ${LLAMA_CPP_VERSION} once (portable CPU build, 5-15 minutes) into $WHEEL_DIR"
+  echo "Building llama-cpp-python ${LLAMA_CPP_VERSION} once (portable ${MMRAG_LLAMA_GPU:-CPU} build, 5-15 minutes) into $WHEEL_DIR"
   mkdir -p "$WHEEL_DIR"
-  if ! CMAKE_ARGS="-DGGML_NATIVE=OFF ${CMAKE_ARGS:-}" .venv/bin/python -m pip wheel \
+  # --no-cache-dir: pip's wheel cache is keyed by the sdist, not CMAKE_ARGS, so it would
+  # hand back a wheel built earlier for another variant instead of building this one.
+  if ! CMAKE_ARGS="-DGGML_NATIVE=OFF ${CMAKE_ARGS:-}" .venv/bin/python -m pip wheel --no-cache-dir \
       "llama-cpp-python==${LLAMA_CPP_VERSION}" --no-deps -w "$WHEEL_DIR" > .venv/llama-build.log 2>&1; then
     tail -n 40 .venv/llama-build.log >&2
     echo "error: building llama-cpp-python failed (full log: .venv/llama-build.log)" >&2
@@ -107,13 +119,15 @@ ensure_llama_wheel() {
 
 # Reinstall only when the dependency list changed since the last install.
 stamp=".venv/.mmrag-installed${EXTRAS}"
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)${MMRAG_LLAMA_GPU:+ llama:$MMRAG_LLAMA_GPU}"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "Installing MM-RAG Desktop and its dependencies (first time: a few minutes)"
   # Build-backend chatter goes to a log; it is shown only if the install fails.
   ensure_llama_wheel
   if ! { .venv/bin/python -m pip install --upgrade pip \
-         && .venv/bin/python -m pip install --find-links "$WHEEL_DIR" -e ".${EXTRAS}"; } \
+         && .venv/bin/python -m pip install --find-links "$WHEEL_DIR" -e ".${EXTRAS}" \
+         && .venv/bin/python -m pip install --no-index --no-deps --force-reinstall --find-links "$WHEEL_DIR" \
+              "llama-cpp-python==${LLAMA_CPP_VERSION}"; } \
       > .venv/install.log 2>&1; then
     tail -n 40 .venv/install.log >&2
     echo "error: installation failed (full log: .venv/install.log)" >&2
