@@ -93,4 +93,15 @@ step "benchmark"
 python3 benchmarks/llama_gpu.py --model /tmp/twin.gguf --twin --gpu-layers 0 -1 --out "$OUT" --label llama_gpu ${BENCH_ARGS:-} \
   > "$OUT/bench-log.txt" 2>&1 || { tail -n 60 "$OUT/bench-log.txt"; step "BENCHMARK FAILED"; exit 1; }
 cat "$OUT/llama_gpu.md"
+# Further twins, GPU only: each .device/t*/ holds a spec made with --extract-twin (t15: the
+# optional Qwen2.5-Coder-1.5B), to see what offload makes of the larger model.
+for spec in "$DEV"/t*/; do
+  [[ -f "$spec/twin.json" ]] || continue
+  name=$(basename "$spec")
+  step "twin $name"
+  python3 benchmarks/llama_gpu.py --make-twin "$spec" --twin-out "/tmp/twin-$name.gguf"
+  python3 benchmarks/llama_gpu.py --model "/tmp/twin-$name.gguf" --twin --gpu-layers -1 --out "$OUT" \
+    --label "llama_gpu-$name" ${BENCH_ARGS:-} > "$OUT/bench-log-$name.txt" 2>&1 \
+    && cat "$OUT/llama_gpu-$name.md" || { tail -n 30 "$OUT/bench-log-$name.txt"; step "BENCHMARK $name FAILED"; }
+done
 step "done"
