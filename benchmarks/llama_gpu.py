@@ -37,12 +37,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 for entry in (ROOT, ROOT / "plugins"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
+
+# A GPU build of llama.cpp must load before numpy (mmrag_desktop/native_preload.py): the
+# first run on the H200 crashed loading the model because numpy came first.
+import mmrag_desktop  # noqa: E402, F401
+
+# isort: split
+import numpy as np  # noqa: E402
 
 if importlib.util.find_spec("mmrag_models") is None:
     # A bare checkout (the GPU machine installs nothing): the model catalog, which the
