@@ -66,13 +66,16 @@ class LlamaGenerator(Generator):
     def count_tokens(self, text: str) -> int:
         # Evidence is budgeted just before the answer is generated, so loading the model
         # here costs nothing extra and the first question of a process is budgeted in
-        # the model's own tokens too (the chunker's estimate ran ~20% high).
-        if self._unloadable != self.model:
+        # the model's own tokens too (the chunker's estimate ran ~20% high). Once loaded,
+        # the engine is used as is: this runs for every candidate sentence, and looking
+        # the model up again (resolve) costs ~30 ms.
+        engine = loaded_engine()
+        if engine is None and self._unloadable != self.model:
             try:
-                return self.engine().count(text)
+                engine = self.engine()
             except MMRagError:
                 self._unloadable = self.model  # generation says what is wrong; don't retry per sentence
-        return super().count_tokens(text)
+        return engine.count(text) if engine is not None else super().count_tokens(text)
 
     def stats(self) -> dict[str, float]:
         engine = loaded_engine()
