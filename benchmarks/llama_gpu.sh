@@ -32,6 +32,7 @@
 # 55 s, a fattn-tile instance 35 s, an mmf instance 16 s, ggml-cuda.cu 12 s, softmax.cu
 # 8 s; about 3,700 CPU-seconds for all 144 plus ~400 s of C++, so roughly 4-5 minutes
 # on 16 cores.
+# Measured on the H200 machine (16 cores, 2026-11-26): 254 s.
 set -euo pipefail
 export PYTHONUNBUFFERED=1
 DEV=${1:-.device}
