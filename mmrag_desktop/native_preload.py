@@ -11,6 +11,7 @@ default install) are left alone: importing them early would only cost start-up t
 from __future__ import annotations
 
 import importlib.util
+import logging
 from pathlib import Path
 
 _GPU_BACKENDS = ("ggml-cuda", "ggml-vulkan", "ggml-hip", "ggml-sycl")
@@ -29,6 +30,9 @@ def gpu_llama_build() -> bool:
 def preload() -> None:
     try:
         if gpu_llama_build():
+            # Its import initialises the GPU backend, which logs the devices it found to
+            # stderr through llama-cpp-python's logger: quiet, as the engine loads it.
+            logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
             import llama_cpp  # noqa: F401  (loads ggml's GPU backend before numpy)
     except Exception:  # a broken llama install is reported when a question needs it
         pass
