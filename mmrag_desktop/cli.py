@@ -323,6 +323,7 @@ def models_list(ctx: click.Context, as_json: bool = False) -> None:
     """List catalogued models and available encoders."""
     with _open(ctx) as library:
         rows = library.model_listing()
+        runtimes = [] if as_json else library.generator_runtimes()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -334,6 +335,9 @@ def models_list(ctx: click.Context, as_json: bool = False) -> None:
             licence = row["licence"] if len(row["licence"]) <= 11 else row["licence"][:10] + "…"  # full: --json
             click.echo(f"{row['id']:<44} {row['role']:<14} {size}  {licence:<11} {row['state']:<12}"
                        f"  {row['source_kind']}: {row['source_text']}")
+    for entry in runtimes:
+        if entry["runtime"]:
+            click.echo(f"generator {entry['generator']:<22} {entry['runtime']}")
 
 
 cli_models.register(models)  # install, import, remove

@@ -203,6 +203,11 @@ class Generator:
     def count_tokens(self, text: str) -> int:
         return estimate_tokens(text)
 
+    def runtime(self) -> str:
+        """One line on what runs this generator (engine, CPU features, GPU offload), shown
+        by ``mmrag models list`` so a user can see what their build does; "" if unknown."""
+        return ""
+
 
 class Augmenter:
     """One step of the augmentation stage between retrieval and generation: reorder,

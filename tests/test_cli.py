@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -116,6 +117,10 @@ def test_plugins_and_models_commands(tmp_path: Path) -> None:
         assert names[builtin]["hooks"]
     models = mmrag("models", data_dir=tmp_path / "lib")
     assert "multilingual-e5-small-q4" in models.stdout and "ACTIVE" in models.stdout
+    if importlib.util.find_spec("llama_cpp") is not None:
+        # What runs the answers: this machine's build is the portable CPU one (AVX2).
+        (line,) = [row for row in models.stdout.splitlines() if row.startswith("generator llama")]
+        assert "llama.cpp" in line and "CPU only" in line and "AVX2" in line
 
 
 def test_version() -> None:

@@ -10,6 +10,8 @@ llama-cpp-python was built with CUDA/Metal; the default build is CPU-only.
 from __future__ import annotations
 
 import importlib.util
+import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -76,6 +78,18 @@ class LlamaGenerator(Generator):
             except MMRagError:
                 self._unloadable = self.model  # generation says what is wrong; don't retry per sentence
         return engine.count(text) if engine is not None else super().count_tokens(text)
+
+    def runtime(self) -> str:
+        import llama_cpp
+
+        info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+        features = [name for name, on in re.findall(r"(\w+) = (\d+)", info)
+                    if on == "1" and name not in ("LLAMAFILE", "OPENMP", "REPACK")]
+        offload = (f"GPU offload (llm_gpu_layers {self.gpu_layers})" if llama_cpp.llama_supports_gpu_offload()
+                   else "CPU only (MMRAG_LLAMA_BUILD=cuda builds GPU offload)")
+        threads = self.threads or os.cpu_count() or 1
+        return (f"llama.cpp (llama-cpp-python {llama_cpp.__version__}): {offload}; "
+                f"{threads} CPU threads, {' '.join(features) or 'no SIMD'}")
 
     def stats(self) -> dict[str, float]:
         engine = loaded_engine()
