@@ -271,10 +271,21 @@ class SettingsDialog(QDialog):
         self.threads.setSpecialValueText(self.tr("Automatic"))
         self.threads.setValue(self.library.config.threads)
         form.addRow(self.tr("CPU threads for models:"), self.threads)
-        gpu = QLabel(self.tr("GPU: used automatically when the model runtime finds one."))
-        gpu.setWordWrap(True)
-        form.addRow(gpu)
+        self.runtime_label = QLabel(self.tr("GPU: used automatically when the model runtime finds one."))
+        self.runtime_label.setWordWrap(True)
+        self.runtime_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.runtime_label)
+        if callable(getattr(self.library, "generator_runtimes", None)):
+            # What the installed build does (CPU features, GPU offload): imports the
+            # runtime, so off the GUI thread.
+            run_op(self.library.generator_runtimes, self._show_runtimes)
         return page
+
+    def _show_runtimes(self, runtimes: list[dict[str, str]]) -> None:
+        lines = [self.tr("GPU: used automatically when the model runtime finds one.")]
+        lines += [self.tr("Answers (%1): %2").replace("%1", r["generator"]).replace("%2", r["runtime"])
+                  for r in runtimes if r["runtime"]]
+        self.runtime_label.setText("\n".join(lines))
 
     def _language_tab(self) -> QWidget:
         page = QWidget()

@@ -250,3 +250,18 @@ def test_model_download_shows_progress_and_cancels(qtbot, tmp_path: Path) -> Non
         assert seen["name"] == dialog.models.item(row, 0).data(256)
     finally:
         library.close()
+
+
+def test_performance_page_says_what_runs_the_answers(qtbot, tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp")
+    from mmrag_desktop.gui.settings import SettingsDialog
+
+    library = Library(tmp_path / "lib", config=Config(encoders=()))
+    try:
+        dialog = SettingsDialog(library)
+        qtbot.addWidget(dialog)
+        # This machine's build: portable CPU (AVX2), no GPU offload.
+        qtbot.waitUntil(lambda: "llama.cpp" in dialog.runtime_label.text(), timeout=20000)
+        assert "CPU only" in dialog.runtime_label.text() and "AVX2" in dialog.runtime_label.text()
+    finally:
+        library.close()

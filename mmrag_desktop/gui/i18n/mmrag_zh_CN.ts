@@ -160,43 +160,43 @@
 <context>
     <name>PreviewPane</name>
     <message>
-        <location filename="../preview.py" line="171" />
+        <location filename="../preview.py" line="196" />
         <source>Open</source>
         <extracomment>A link in a preview (e.g. a transcript) asked for another file.</extracomment>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="172" />
+        <location filename="../preview.py" line="197" />
         <source>Open with the default application (Enter)</source>
         <translation>用默认应用打开（Enter）</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="174" />
+        <location filename="../preview.py" line="199" />
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="188" />
+        <location filename="../preview.py" line="213" />
         <source>Select a result to preview it here.</source>
         <translation>选择一个结果在此预览。</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="283" />
+        <location filename="../preview.py" line="311" />
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="294" />
+        <location filename="../preview.py" line="322" />
         <source>This picture cannot be shown.</source>
         <translation>无法显示此图片。</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="315" />
+        <location filename="../preview.py" line="343" />
         <source>Transcript at %1</source>
         <translation>%1 处的文字记录</translation>
     </message>
     <message>
-        <location filename="../preview.py" line="426" />
+        <location filename="../preview.py" line="454" />
         <source>Lines %1–%2</source>
         <translation>第 %1–%2 行</translation>
     </message>
@@ -305,7 +305,7 @@ Results include everything indexed so far, also while indexing runs.</source>
     <name>SettingsDialog</name>
     <message>
         <location filename="../settings.py" line="55" />
-        <location filename="../settings.py" line="322" />
+        <location filename="../settings.py" line="333" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -485,16 +485,22 @@ Results include everything indexed so far, also while indexing runs.</source>
     </message>
     <message>
         <location filename="../settings.py" line="274" />
+        <location filename="../settings.py" line="285" />
         <source>GPU: used automatically when the model runtime finds one.</source>
         <translation>GPU：模型运行时检测到时自动使用。</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="285" />
+        <location filename="../settings.py" line="286" />
+        <source>Answers (%1): %2</source>
+        <translation>回答（%1）：%2</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="296" />
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="287" />
+        <location filename="../settings.py" line="298" />
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
