@@ -124,7 +124,7 @@ def demo_answer(library: Any, question: str = DEMO_QUESTION) -> None:
     _print_sources(answer)
     if not answer.supported and question == DEMO_QUESTION:
         # The sample does answer it: say so rather than leave the user wondering.
-        click.echo(f"(The answer is in notes/meeting-2024-03.txt, but the model {library.config.llm_model} missed "
+        click.echo("(The answer is in notes/meeting-2024-03.txt, but the language model missed "
                    "it; small models do. The optional qwen2.5-coder-1.5b-instruct-q4_k_m answers it, more slowly: "
                    "see `mmrag models list`.)")
 

@@ -63,8 +63,10 @@ class Config:
     #: overall guess; empty: the system locale's language plus English and Chinese.
     #: ``MMRAG_ASR_LANGUAGES`` overrides it (docs/plugins.md, speech).
     content_languages: tuple[str, ...] = ()
-    #: Answer generation (`mmrag ask`): the catalogued model id, or a path to a GGUF file.
-    llm_model: str = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    #: Answer generation (`mmrag ask`): the catalogued model id, or a path to a GGUF file;
+    #: "auto": the generator plugin's choice for this machine (llama: the small default
+    #: model, the larger one when it is installed and llama.cpp can use a GPU).
+    llm_model: str = "auto"
     #: Context window of the generator, answer length cap, and GPU layers when the
     #: llama.cpp build can offload (-1: all; 0: CPU only).
     llm_context_tokens: int = 2048
