@@ -54,6 +54,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no-grounding-check": {"answer_grounding_check": False},
     # Half the evidence budget: what a slower (larger) model needs for a 3 s first token.
     "evidence-160": {"evidence_tokens": 160},
+    "evidence-240": {"evidence_tokens": 240},
     "no-citation-check": {"answer_citation_check": False},
 }
 
