@@ -57,7 +57,8 @@ class LlamaGenerator(Generator):
     output_modality = "text"
 
     def __init__(self) -> None:
-        self.model = DEFAULT_MODEL
+        self.setting = DEFAULT_MODEL  # llm_model as configured
+        self._model: str | None = None
         self.n_ctx = 2048
         self.threads = 0
         self.gpu_layers = -1
@@ -65,8 +66,20 @@ class LlamaGenerator(Generator):
         self.rewrite = False
         self._unloadable: str | None = None  # the model that failed to load when budgeting
 
+    @property
+    def model(self) -> str:
+        """The model in use: the setting, with "auto" chosen on first use (that imports
+        llama.cpp, which opening a library for a search should not pay for)."""
+        if self._model is None:
+            self._model = choose_model(self.setting)
+        return self._model
+
+    @model.setter
+    def model(self, value: str) -> None:
+        self.setting, self._model = value, None
+
     def configure(self, config: Any) -> None:
-        self.model = choose_model(config.llm_model)
+        self.model = config.llm_model
         self.n_ctx = config.llm_context_tokens
         self.threads = config.threads
         self.gpu_layers = config.llm_gpu_layers
