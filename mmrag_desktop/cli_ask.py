@@ -104,11 +104,11 @@ def _spoken(library: Any, answer: Answer, out: Path | None, *, play: bool) -> Pa
 
 
 #: The question `mmrag demo` asks about the bundled sample (notes/meeting-2024-03.txt).
-#: Answered by the default 0.5B model from the sample (checked with it: "The public launch
-#: was moved from April to 3 June [1] because the translation … is not finished."); the
-#: first wording tried, "To which date did we move the public launch?", it restates
-#: (docs/rag.md, "The demo question").
-DEMO_QUESTION = "Why was the public launch moved?"
+#: Answered by the default 0.5B model from the sample (checked with it: "We agreed to move
+#: the public launch from April to 3 June, because the translation of the user guide into
+#: Chinese is not finished. [1]"); earlier wordings it restates or answers without the
+#: reason (docs/rag.md, "The demo question").
+DEMO_QUESTION = "Why did we move the public launch?"
 
 
 def demo_answer(library: Any, question: str = DEMO_QUESTION) -> None:
