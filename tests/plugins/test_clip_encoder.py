@@ -28,14 +28,19 @@ def _save(graph: helper.GraphProto, path: Path) -> None:
     path.write_bytes(model.SerializeToString())
 
 
+def _save_visual(folder: Path, rng: np.random.Generator, image: str, side: int, out: str) -> None:
+    """A visual tower that is one random projection of the flattened picture."""
+    w_visual = numpy_helper.from_array(rng.normal(size=(3 * side * side, DIM)).astype(np.float32), "w")
+    _save(helper.make_graph(
+        [helper.make_node("Flatten", [image], ["flat"]), helper.make_node("MatMul", ["flat", "w"], [out])],
+        "visual", [helper.make_tensor_value_info(image, TensorProto.FLOAT, ["N", 3, side, side])],
+        [helper.make_tensor_value_info(out, TensorProto.FLOAT, ["N", DIM])], initializer=[w_visual],
+    ), folder / "visual" / "model.onnx")
+
+
 def build_tiny_clip(folder: Path, multilingual: bool = False) -> None:
     rng = np.random.default_rng(7)
-    w_visual = numpy_helper.from_array(rng.normal(size=(3 * SIDE * SIDE, DIM)).astype(np.float32), "w")
-    _save(helper.make_graph(
-        [helper.make_node("Flatten", ["image"], ["flat"]), helper.make_node("MatMul", ["flat", "w"], ["embedding"])],
-        "visual", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, SIDE, SIDE])],
-        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", DIM])], initializer=[w_visual],
-    ), folder / "visual" / "model.onnx")
+    _save_visual(folder, rng, "image", SIDE, "embedding")
     w_text = numpy_helper.from_array(rng.normal(size=(CONTEXT, DIM)).astype(np.float32), "w")
     inputs = [helper.make_tensor_value_info("input_ids" if multilingual else "text", TensorProto.INT32, ["N", CONTEXT])]
     nodes = [helper.make_node("Cast", [inputs[0].name], ["ids"], to=TensorProto.FLOAT),
@@ -117,12 +122,7 @@ def build_openai_layout(folder: Path) -> None:
     OpenAI's 224 px preprocessing applies). Random weights; a made-up merges file."""
     rng = np.random.default_rng(11)
     side = 224
-    w_visual = numpy_helper.from_array(rng.normal(size=(3 * side * side, DIM)).astype(np.float32), "w")
-    _save(helper.make_graph(
-        [helper.make_node("Flatten", ["pixel_values"], ["flat"]), helper.make_node("MatMul", ["flat", "w"], ["out"])],
-        "visual", [helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, ["N", 3, side, side])],
-        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["N", DIM])], initializer=[w_visual],
-    ), folder / "visual" / "model.onnx")
+    _save_visual(folder, rng, "pixel_values", side, "out")
     w_text = numpy_helper.from_array(rng.normal(size=(77, DIM)).astype(np.float32), "w")
     inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, ["N", 77]) for n in ("input_ids", "attention_mask")]
     nodes = [helper.make_node("Mul", ["input_ids", "attention_mask"], ["masked"]),
