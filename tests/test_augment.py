@@ -119,6 +119,13 @@ def test_prompt_delimits_evidence_and_a_file_cannot_close_the_block() -> None:
     assert "请用中文回答" in build_messages("事实是什么？", hits)[-1]["content"]
 
 
+def test_prompt_puts_the_most_relevant_passage_next_to_the_question() -> None:
+    # A small model leans on the passage it read last (measured in docs/rag.md).
+    hits = [_hit(1, "Most relevant."), _hit(2, "Second."), _hit(3, "Third.")]
+    user = build_messages("What is it?", hits)[-1]["content"]
+    assert user.index("[3] Third.") < user.index("[2] Second.") < user.index("[1] Most relevant.") < user.index("What is it?")
+
+
 def test_condense_makes_follow_ups_standalone() -> None:
     history = (("user", "When were the tomato seedlings planted?"), ("assistant", "On 12 May [1]."))
     follow = Condense().transform(Query("And how often do they need water?", original="And how often do they need water?",
