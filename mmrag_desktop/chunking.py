@@ -12,9 +12,10 @@ import itertools
 import re
 from dataclasses import dataclass
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_TOKEN_RE = re.compile(rf"[{_CJK}]|[^\s{_CJK}\w]|\w+", re.UNICODE)
-_LONG_WORD_RE = re.compile(rf"[^\W{_CJK}]{{2,}}", re.UNICODE)
+from .cjk import CJK
+
+_TOKEN_RE = re.compile(rf"[{CJK}]|[^\s{CJK}\w]|\w+", re.UNICODE)
+_LONG_WORD_RE = re.compile(rf"[^\W{CJK}]{{2,}}", re.UNICODE)
 # A Latin sentence ends at punctuation followed by space ("e.g." and "3.14" do not
 # split); CJK sentence punctuation needs no space after it.
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])\s*")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+from ..cjk import CJK_RUN
+
 _WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
 #: Words too common to be worth marking (the search ranks them low anyway).
 _STOP = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i", "in", "is", "it", "my", "of", "on", "or", "our", "so", "that", "the", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your"])
@@ -14,9 +15,9 @@ _STOP = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "can", "do",
 def terms(query: str) -> list[str]:
     """Words of two or more letters; CJK runs as overlapping bigrams (as the index does)."""
     out: set[str] = set()
-    for run in _CJK.findall(query):
+    for run in CJK_RUN.findall(query):
         out.update(run[i : i + 2] for i in range(max(len(run) - 1, 1)))
-    for word in _WORD.findall(_CJK.sub(" ", query)):
+    for word in _WORD.findall(CJK_RUN.sub(" ", query)):
         if word.lower() not in _STOP:
             out.add(word.lower())
     return sorted(out, key=len, reverse=True)
@@ -25,7 +26,7 @@ def terms(query: str) -> list[str]:
 def pattern(query: str) -> re.Pattern[str] | None:
     found = terms(query)
     # Latin words match at a word start ("file" marks "files", not "profile").
-    parts = [re.escape(t) if _CJK.match(t) else r"\b" + re.escape(t) for t in found]
+    parts = [re.escape(t) if CJK_RUN.match(t) else r"\b" + re.escape(t) for t in found]
     return re.compile("|".join(parts), re.IGNORECASE) if found else None
 
 

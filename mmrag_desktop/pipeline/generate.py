@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from ..cjk import HAN_CHAR, language
 from ..interfaces import Generator
 from ..records import ItemHit
 from ..store.fts import query_terms
@@ -43,15 +44,7 @@ _REFUSAL_RE = re.compile(
     r"(?:evidence|passages?) (?:does|do) not (?:contain|mention|say|answer)|no information (?:about|on)|"
     r"没有找到|未找到|没有提到|未提及|没有提及|无法回答|不包含|没有相关", re.IGNORECASE)
 _CITATION_RE = re.compile(r"\[(\d{1,2})(?:\s*[,，]\s*(\d{1,2}))*\]")
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _DELIMITER_RE = re.compile(r"</?\s*evidence\s*>", re.IGNORECASE)
-
-
-def language(text: str) -> str:
-    """``zh`` when the question is mostly Chinese, else ``en``."""
-    cjk = len(_CJK_RE.findall(text))
-    latin = len(re.findall(r"[A-Za-z]+", text))
-    return "zh" if cjk and cjk >= latin else "en"
 
 
 def evidence_block(evidence: Sequence[ItemHit]) -> str:
@@ -130,7 +123,7 @@ def is_refusal(text: str) -> bool:
 
 
 def _terms(text: str) -> list[str]:
-    return [t for t in query_terms(text, "bigram") if len(t) > 1 or _CJK_RE.match(t)]
+    return [t for t in query_terms(text, "bigram") if len(t) > 1 or HAN_CHAR.match(t)]
 
 
 # Chinese function and question characters ("哪个", "什么", "怎么", "的", "要", "可以" …).
@@ -144,7 +137,7 @@ def _content_terms(text: str) -> list[str]:
     without function characters."""
     out: list[str] = []
     for term in _terms(text):
-        if _CJK_RE.match(term):
+        if HAN_CHAR.match(term):
             if not any(c in _CJK_FUNCTION_CHARS for c in term):
                 out.append(term)
         else:
@@ -197,7 +190,7 @@ def grounded(answer: str, question: str, evidence: Sequence[ItemHit]) -> bool:
         # by what can be (numbers, names, commands in the evidence's script), and trust
         # the answer when it has none of those.
         foreign = language(haystack) == "zh"
-        novel = [t for t in novel if bool(_CJK_RE.search(t)) == foreign or _NUMBER_RE.fullmatch(t)]
+        novel = [t for t in novel if bool(HAN_CHAR.search(t)) == foreign or _NUMBER_RE.fullmatch(t)]
         if not novel:
             return True
     return sum(1 for t in novel if t in haystack) / len(novel) >= 0.5
@@ -382,7 +375,7 @@ class _Stream:
         if not self.out:
             text = text.lstrip()
         if self.latin_stops and "。" in text:
-            text = "".join("." if c == "。" and before and before not in "。，" and not _CJK_RE.match(before) else c
+            text = "".join("." if c == "。" and before and before not in "。，" and not HAN_CHAR.match(before) else c
                            for before, c in zip((self.out[-1:] or " ") + text, text, strict=False))
         if text:
             self.out += text

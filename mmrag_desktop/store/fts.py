@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 
-_CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
-_QUERY_TOKEN = re.compile(rf"[{_CJK_CLASS}]+|[^\W_]+", re.UNICODE)
+from ..cjk import CJK, CJK_RUN
+
+_QUERY_TOKEN = re.compile(rf"[{CJK}]+|[^\W_]+", re.UNICODE)
 
 # Function words that add nothing to an OR query but noise and time.
 _STOPWORDS = frozenset(
@@ -38,7 +38,7 @@ def index_text(text: str, mode: str) -> str:
     """The form of ``text`` stored in the FTS index."""
     if mode == "trigram":
         return text
-    return _CJK_RUN.sub(lambda m: " " + " ".join(_bigrams(m.group())) + " ", text)
+    return CJK_RUN.sub(lambda m: " " + " ".join(_bigrams(m.group())) + " ", text)
 
 
 def query_terms(query: str, mode: str) -> list[str]:
@@ -46,7 +46,7 @@ def query_terms(query: str, mode: str) -> list[str]:
     terms: list[str] = []
     for match in _QUERY_TOKEN.finditer(query.lower()):
         token = match.group()
-        if _CJK_RUN.fullmatch(token):
+        if CJK_RUN.fullmatch(token):
             if mode == "trigram":
                 terms.extend(token[i : i + 3] for i in range(len(token) - 2))
             else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mmrag_desktop.cjk import HAN_CHAR
 from mmrag_desktop.store.fts import query_terms
 
 # Only full stops end a sentence: splitting at ";" and ":" cut table rows ("city: Berlin;
@@ -28,7 +29,6 @@ class Sentence:
 
 # A line that starts a new unit rather than continuing the one above it.
 _BLOCK_START = re.compile(r"^\s*(?:[-*+>|#]|```|\(?\d{1,3}[.)]\s)")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 #: Narrower lines (in columns; a CJK character takes two) are not taken for wrapped
 #: prose: "apples\nbananas" is a list.
 _WRAP_MIN = 40
@@ -40,11 +40,11 @@ def _continues(previous: str, line: str) -> bool:
     long and stops mid-sentence; this one starts with a lower-case word (or CJK after
     CJK) and starts no list item, table row, heading, quote or code fence."""
     before, after = previous.rstrip(), line.strip()
-    if len(before) + len(_CJK.findall(before)) < _WRAP_MIN or not after or before.endswith((".", "!", "?", ":", ";", "|", "。", "！", "？", "：")):
+    if len(before) + len(HAN_CHAR.findall(before)) < _WRAP_MIN or not after or before.endswith((".", "!", "?", ":", ";", "|", "。", "！", "？", "：")):
         return False
     if _BLOCK_START.match(line) or previous.lstrip().startswith(("#", "|", "```")):
         return False  # a list item's first line may wrap; a heading or table row does not
-    return after[0].islower() or bool(_CJK.match(after[0]) and _CJK.match(before[-1]))
+    return after[0].islower() or bool(HAN_CHAR.match(after[0]) and HAN_CHAR.match(before[-1]))
 
 
 def _logical_lines(text: str) -> list[tuple[str, int, int]]:
@@ -59,7 +59,7 @@ def _logical_lines(text: str) -> list[tuple[str, int, int]]:
             out.append((line, offset, offset))
         elif out and not fenced and _continues(physical, line):
             joined, first, _ = out[-1]
-            glue = "" if _CJK.match(line.strip()[0]) else " "
+            glue = "" if HAN_CHAR.match(line.strip()[0]) else " "
             out[-1] = (joined.rstrip() + glue + line.strip(), first, offset)
         else:
             out.append((line, offset, offset))

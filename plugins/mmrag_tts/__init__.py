@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from mmrag_desktop import hookimpl
+from mmrag_desktop.cjk import language as detect_language
 from mmrag_desktop.errors import MMRagError
 from mmrag_desktop.interfaces import Generator
 from mmrag_desktop.records import ItemHit
@@ -34,17 +35,8 @@ MMRAG_HOOK_API = "1"
 VOICES: dict[str, tuple[str, int]] = {"zh": ("cmn-latn-pinyin", 130), "en": ("en-us", 165)}
 #: The longest text read aloud (about ten minutes of speech); longer text is cut.
 MAX_CHARS = 8000
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z]")
 # Inline citations ("[1]", "[2, 3]") are for reading, not for listening.
 _CITATION = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
-
-
-def detect_language(text: str) -> str:
-    """``zh`` when Chinese characters outnumber Latin letters' words, else ``en``."""
-    cjk = len(_CJK.findall(text))
-    latin_words = len(re.findall(r"[A-Za-z]+", text))
-    return "zh" if cjk and cjk >= latin_words else "en"
 
 
 def espeak_binary() -> str:
