@@ -92,11 +92,10 @@ def run(model: str, name: str, overrides: dict[str, Any], questions: list[dict[s
             stats = generator.stats() if hasattr(generator, "stats") else {}
             cited = sorted({str(Path(c.path).relative_to(docs)) for c in answer.citations})
             text = answer.text
-            contains = any(f.lower() in text.lower() for f in q["facts"])
             first = answer.timings.get("first_token_s")
             rows.append({
                 "id": q["id"], "lang": q["lang"], "answerable": bool(q["cite"]), "supported": answer.supported,
-                "correct": bool(q["cite"]) and answer.supported and contains,
+                "correct": answer_is_correct(q, answer.supported, text),
                 "cites_expected": bool(q["cite"]) and q["cite"] in cited,
                 "cites_only_expected": bool(q["cite"]) and cited == [q["cite"]],
                 "evidence_has_file": bool(q["cite"]) and any(
@@ -112,6 +111,22 @@ def run(model: str, name: str, overrides: dict[str, Any], questions: list[dict[s
             })
     return {"config": name, "overrides": {k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()},
             "summary": summarize(rows), "rows": rows}
+
+
+def answer_is_correct(question: dict[str, Any], supported: bool, text: str) -> bool:
+    return bool(question["cite"]) and supported and any(f.lower() in text.lower() for f in question["facts"])
+
+
+def rescore(path: Path, questions: list[dict[str, Any]], model: str, threads: int) -> None:
+    by_id = {q["id"]: q for q in questions}
+    results = json.loads(path.read_text("utf-8"))
+    for result in results:
+        for row in result["rows"]:
+            row["correct"] = answer_is_correct(by_id[row["id"]], row["supported"], row["answer"])
+        result["summary"] = summarize(result["rows"])
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=1), "utf-8")
+    path.with_suffix(".md").write_text(table(results, model, threads), "utf-8")
+    print(table(results, model, threads))
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -167,8 +182,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default=None, help="results name (default rag-<model>)")
     ap.add_argument("--questions", type=Path, default=QUESTIONS,
                     help="question file (e.g. benchmarks/rag/questions-heldout.jsonl, never used for tuning)")
+    ap.add_argument("--rescore", type=Path, default=None,
+                    help="re-score a results file's recorded answers against the question file's facts "
+                         "(after a fact list is corrected), rewrite it and its table, and run nothing")
     args = ap.parse_args(argv)
     questions = [json.loads(line) for line in args.questions.read_text("utf-8").splitlines() if line.strip()]
+    if args.rescore:
+        rescore(args.rescore, questions, args.model, args.threads)
+        return
     if args.limit:
         questions = questions[: args.limit]
     results = []

@@ -194,12 +194,48 @@ def test_grounding_check_rejects_restated_questions_and_foreign_numbers() -> Non
     assert not grounded("The OpenSSH server reads a file [1].", "Which file does the OpenSSH server read?", hits)
 
 
+def test_grounding_check_rejects_made_up_paths_and_chinese_restatements() -> None:
+    from mmrag_desktop.pipeline.generate import grounded
+
+    # A path or URL the evidence does not contain was invented (seen with the 0.5B on a
+    # question the files do not answer); one it contains, however quoted, stands.
+    polkit = [_hit(1, "polkit asks for the password of an administrator before such actions. See /etc/polkit-1/.")]
+    asked = "自定义的 polkit 授权规则应该放在哪个目录？"
+    assert not grounded("应该放在 `/etc/polkit-1/rules.d/` 目录下 [1]。", asked, polkit)
+    assert grounded("放在 “/etc/polkit-1/” 目录下 [1]。", asked, polkit)
+    assert grounded("Use TCP/IP and/or UDP [1].", "Which protocols?", [_hit(2, "It speaks TCP/IP and UDP.")])
+    # A Chinese answer that only restates the question, reworded around function words,
+    # says nothing: its bigrams differ from the question's ("上安"), its characters do not.
+    docker = [_hit(3, "在 Debian 上安装软件包使用 apt。Docker 容器里也可以运行 Debian。")]
+    assert not grounded("在 Debian 上安装 Docker [1]。", "如何在 Debian 上安装 Docker？", docker)
+    mail = [_hit(4, "你可以通过 SSH 账号在远程服务器上发送邮件：用 sendmail -bm -ti 命令。")]
+    asked = "我在一台远程服务器上有 SSH 账号，怎样让本机写好的邮件从那台服务器上发出去？"
+    assert not grounded("在一台远程服务器上有 SSH 账号，你可以将本机写好的邮件从那台服务器上发出去。", asked, mail)
+    assert grounded("用 sendmail -bm -ti 命令发送 [1]。", asked, mail)
+
+
 def test_uncited_answer_is_attributed_sentence_by_sentence() -> None:
     from mmrag_desktop.pipeline.generate import attribute
 
     hits = [_hit(1, "The nightly backup runs at 02:30."), _hit(2, "The tomato seedlings need water every second day.")]
     assert attribute("The tomato seedlings need water every second day.\n最安全的方法是在某种时刻。", hits) == [2]
     assert attribute("Something else entirely happened here.", hits) == []
+    assert attribute("02:30.", hits) == [1]
+
+
+def test_an_answer_no_passage_supports_is_withdrawn() -> None:
+    from mmrag_desktop.pipeline.generate import REFUSALS, Withdrawal, generate_answer
+
+    hits = [_hit(1, "Firefox ESR is in the firefox-esr package; libpam-gnome-keyring unlocks the keyring.")]
+    question = "Which package gives me Firefox on Debian stable?"
+    pieces: list[str] = []
+    # Uncited, and the passage holds under half of what it says: traced to no file.
+    made_up = generate_answer(question, hits, _Scripted(["You should install libpam-gnome-keyring from the backports archive first."]),
+                              on_token=pieces.append)
+    assert not made_up.supported and made_up.text == REFUSALS["en"] and isinstance(pieces[-1], Withdrawal)
+    # Uncited but stated by the passage: attributed and kept.
+    kept = generate_answer(question, hits, _Scripted(["The firefox-esr package."]))
+    assert kept.supported and kept.cited == [1] and kept.text == "The firefox-esr package. [1]"
 
 
 def test_sentences_keep_table_rows_whole_and_list_numbers_with_their_text() -> None:

@@ -129,7 +129,7 @@ def _terms(text: str) -> list[str]:
 # Chinese function and question characters ("哪个", "什么", "怎么", "的", "要", "可以" …).
 # A CJK bigram holding one spans a word boundary or a question word ("在哪", "个文", "么命"):
 # it says nothing about the subject, and a paraphrased question is full of them.
-_CJK_FUNCTION_CHARS = frozenset("的了是在个有和与及或哪什么怎样如何吗呢吧要该应能可以会把被给对从到为就都也还这那些我你他她它们一不没请")
+_CJK_FUNCTION_CHARS = frozenset("的了是在个有和与及或哪什么怎样如何吗呢吧要该应能可以会把将被让给对从到为就都也还这那些我你他她它们一不没请")
 
 
 def _content_terms(text: str) -> list[str]:
@@ -157,6 +157,8 @@ def coverage(question: str, evidence: Sequence[ItemHit]) -> float:
 
 
 _NUMBER_RE = re.compile(r"\d+(?:[.:/-]\d+)*")
+# A file path or URL: starts at "/", "~/", "./", "../" or a scheme ("and/or", "TCP/IP" are not).
+_PATH_RE = re.compile(r"(?<![\w/.~-])(?:[a-z][a-z0-9+.-]*://|~/|\.{1,2}/|/)[\w.@%+=:,~/-]*[\w/]", re.IGNORECASE)
 
 
 def _stem(term: str) -> str:
@@ -175,6 +177,10 @@ def grounded(answer: str, question: str, evidence: Sequence[ItemHit]) -> bool:
     body = _CITATION_RE.sub(" ", answer)
     haystack = " ".join(hit.text for hit in evidence).lower()
     asked = question.lower()
+    # A path or URL is never translated: one the evidence and question do not contain
+    # was made up ("/etc/polkit-1/rules.d/" for a question the files do not answer).
+    if any(p.lower().rstrip("/") not in haystack and p.lower().rstrip("/") not in asked for p in _PATH_RE.findall(body)):
+        return False
     numbers = _NUMBER_RE.findall(body)
     across = cross_lingual(question, evidence)
     # Across languages numbers may be rewritten ("3 June" → "6 月 3 日"): they count
@@ -182,7 +188,18 @@ def grounded(answer: str, question: str, evidence: Sequence[ItemHit]) -> bool:
     if not across and any(n not in haystack and n not in asked for n in numbers):
         return False
     own = {_stem(t) for t in _terms(question)}
-    novel = [t for t in _terms(body) if _stem(t) not in own] + [n for n in numbers if n not in asked]
+    asked_han = set(HAN_CHAR.findall(question))
+
+    def adds(term: str) -> bool:
+        if HAN_CHAR.match(term):
+            # CJK terms are bigrams cut without regard to words ("上安" from "上安装"), so
+            # the answer's bigrams differ from the question's even when it only restates
+            # it: a CJK term adds something only with a content character the question
+            # does not have.
+            return any(c not in asked_han and c not in _CJK_FUNCTION_CHARS for c in term)
+        return _stem(term) not in own
+
+    novel = [t for t in _terms(body) if adds(t)] + [n for n in numbers if n not in asked]
     if not novel:
         return False
     if across:
@@ -206,12 +223,12 @@ def cross_lingual(question: str, evidence: Sequence[ItemHit]) -> bool:
 def attribute(answer: str, evidence: Sequence[ItemHit]) -> list[int]:
     """Passages an uncited answer draws on (used only when the model wrote no ``[n]``):
     for each sentence of the answer, the passage containing most of its terms, if it
-    contains at least half of them."""
+    contains at least half of them (a one-term answer, "KERN_ERR.", needs that term)."""
     found: list[int] = []
     texts = [hit.text.lower() for hit in evidence]
     for sentence in re.split(r"(?<=[.!?。！？])\s*|\n+", answer):
         terms = set(_terms(sentence))
-        if len(terms) < 2:
+        if not terms:
             continue
         scores = [sum(1 for t in terms if t in text) / len(terms) for text in texts]
         best = max(range(len(scores)), key=lambda i: scores[i], default=None)
@@ -470,6 +487,13 @@ def generate_answer(question: str, evidence: Sequence[ItemHit], generator: Gener
     cited = cited_numbers(text, len(evidence))
     if not cited:
         cited = attribute(text, evidence)
+        if not cited and check_grounding:
+            # No citation, and no passage says what it says: an answer that cannot be
+            # traced to the user's files is not given as one (the 0.5B writes such
+            # answers when it has nothing, "…应该安装 libpam-gnome-keyring。").
+            if on_token:
+                on_token(Withdrawal("\n" + refusal))
+            return Generated(refusal, [], False, timings)
         if cited:
             suffix = " " + "".join(f"[{n}]" for n in cited)
             text += suffix
