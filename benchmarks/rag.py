@@ -5,9 +5,10 @@
     python benchmarks/rag.py --configs full,no-compress --limit 8
     python benchmarks/rag.py --questions benchmarks/rag/questions-heldout.jsonl --configs full --out rag-heldout
 
-Corpus: four chapters (3, 4, 6, 8) of the Debian Reference in English and Chinese from the
-retrieval dev set's corpus (``benchmarks/devset/build_corpus.py`` builds it from Debian
-packages), indexed once with the default encoder into ``benchmarks/cache/rag/``.
+Corpus: four chapters (3, 4, 6, 8; ``--chapters`` picks others) of the Debian Reference in
+English and Chinese from the retrieval dev set's corpus (``benchmarks/devset/build_corpus.py``
+builds it from Debian packages), indexed once with the default encoder into
+``benchmarks/cache/rag/`` (``benchmarks/cache/rag-<chapters>/`` for other chapters).
 Questions: ``benchmarks/rag/questions.jsonl`` -- answerable ones name the facts the answer
 must contain (any one of them) and the file it must cite; unanswerable ones (on-topic and
 off-topic) have no file.
@@ -59,27 +60,33 @@ CONFIGS: dict[str, dict[str, Any]] = {
 }
 
 
-def corpus() -> Path:
+def workdir(chapters: tuple[str, ...]) -> Path:
+    """The corpus copy and library for ``chapters``: ``cache/rag`` for the default four."""
+    return CACHE / ("rag" if chapters == CHAPTERS else "rag-" + "-".join(chapters))
+
+
+def corpus(chapters: tuple[str, ...] = CHAPTERS) -> Path:
     source = CACHE / "corpus"
     if not source.exists():
         import build_corpus  # benchmarks/devset/build_corpus.py
 
         build_corpus.build(CACHE)
-    target = CACHE / "rag" / "corpus"
+    target = workdir(chapters) / "corpus"
     if not target.exists():
         for lang in ("en", "zh"):
-            for chapter in CHAPTERS:
+            for chapter in chapters:
                 shutil.copytree(source / lang / "debian-reference" / chapter,
                                 target / lang / "debian-reference" / chapter)
     return target
 
 
-def run(model: str, name: str, overrides: dict[str, Any], questions: list[dict[str, Any]], threads: int) -> dict:
+def run(model: str, name: str, overrides: dict[str, Any], questions: list[dict[str, Any]], threads: int,
+        chapters: tuple[str, ...] = CHAPTERS) -> dict:
     from mmrag_desktop.config import Config
     from mmrag_desktop.library import Library
 
-    docs = corpus()
-    data = CACHE / "rag" / "lib"
+    docs = corpus(chapters)
+    data = workdir(chapters) / "lib"
     with Library(data, config=Config(threads=threads)) as library:
         library.index([docs])  # incremental: only the first run embeds
     config = Config(threads=threads, llm_model=model, **overrides)
@@ -180,12 +187,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions (smoke test)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=None, help="results name (default rag-<model>)")
+    ap.add_argument("--chapters", default=",".join(CHAPTERS),
+                    help="Debian Reference chapters the library holds (questions-blind2.jsonl: ch05,ch07,ch10,ch11)")
     ap.add_argument("--questions", type=Path, default=QUESTIONS,
                     help="question file (e.g. benchmarks/rag/questions-heldout.jsonl, never used for tuning)")
     ap.add_argument("--rescore", type=Path, default=None,
                     help="re-score a results file's recorded answers against the question file's facts "
                          "(after a fact list is corrected), rewrite it and its table, and run nothing")
     args = ap.parse_args(argv)
+    chapters = tuple(args.chapters.split(","))
     questions = [json.loads(line) for line in args.questions.read_text("utf-8").splitlines() if line.strip()]
     if args.rescore:
         rescore(args.rescore, questions, args.model, args.threads)
@@ -195,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     for name in args.configs.split(","):
         started, load_before = time.time(), os.getloadavg()[0]
-        result = run(args.model, name, CONFIGS[name], questions, args.threads)
+        result = run(args.model, name, CONFIGS[name], questions, args.threads, chapters)
         result["seconds"] = round(time.time() - started, 1)
         # Timings depend on what else runs on the machine: keep the load next to them.
         result["load_average"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
