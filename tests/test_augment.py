@@ -236,6 +236,9 @@ def test_an_answer_no_passage_supports_is_withdrawn() -> None:
     # Uncited but stated by the passage: attributed and kept.
     kept = generate_answer(question, hits, _Scripted(["The firefox-esr package."]))
     assert kept.supported and kept.cited == [1] and kept.text == "The firefox-esr package. [1]"
+    # Across languages words cannot be traced: an uncited answer stands, uncited.
+    across = generate_answer("Debian 稳定版用哪个 Firefox 软件包？", hits, _Scripted(["应该安装 firefox-esr 软件包。"]))
+    assert across.supported and across.cited == []
 
 
 def test_sentences_keep_table_rows_whole_and_list_numbers_with_their_text() -> None:

@@ -487,10 +487,11 @@ def generate_answer(question: str, evidence: Sequence[ItemHit], generator: Gener
     cited = cited_numbers(text, len(evidence))
     if not cited:
         cited = attribute(text, evidence)
-        if not cited and check_grounding:
+        if not cited and check_grounding and not cross_lingual(gate, evidence):
             # No citation, and no passage says what it says: an answer that cannot be
             # traced to the user's files is not given as one (the 0.5B writes such
-            # answers when it has nothing, "…应该安装 libpam-gnome-keyring。").
+            # answers when it has nothing, "…应该安装 libpam-gnome-keyring。"). Across
+            # languages word overlap cannot trace it, so there the answer stands uncited.
             if on_token:
                 on_token(Withdrawal("\n" + refusal))
             return Generated(refusal, [], False, timings)
