@@ -204,6 +204,13 @@ def test_grounding_check_rejects_made_up_paths_and_chinese_restatements() -> Non
     assert not grounded("应该放在 `/etc/polkit-1/rules.d/` 目录下 [1]。", asked, polkit)
     assert grounded("放在 “/etc/polkit-1/” 目录下 [1]。", asked, polkit)
     assert grounded("Use TCP/IP and/or UDP [1].", "Which protocols?", [_hit(2, "It speaks TCP/IP and UDP.")])
+    # So are long options and file names (seen: "borg create --encryption-type luks",
+    # "pdftk -O pdf bla.docx" for questions the files do not answer).
+    backup = [_hit(5, "Back up with borg: borg init creates a repository on the external disk, see backup.md.")]
+    assert not grounded("borg create --encryption-type luks [1]", "How do I make an encrypted borg backup?", backup)
+    assert not grounded("Use pdftk -O pdf bla.docx [1]", "How do I make a PDF with borg?", backup)
+    assert grounded("borg init, as backup.md says [1].", "How do I make a borg backup?", backup)
+    assert grounded("It is done.The borg init creates a repository [1].", "How do I start a borg backup?", backup)
     # A Chinese answer that only restates the question, reworded around function words,
     # says nothing: its bigrams differ from the question's ("上安"), its characters do not.
     docker = [_hit(3, "在 Debian 上安装软件包使用 apt。Docker 容器里也可以运行 Debian。")]

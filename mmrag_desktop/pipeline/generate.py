@@ -157,8 +157,23 @@ def coverage(question: str, evidence: Sequence[ItemHit]) -> float:
 
 
 _NUMBER_RE = re.compile(r"\d+(?:[.:/-]\d+)*")
-# A file path or URL: starts at "/", "~/", "./", "../" or a scheme ("and/or", "TCP/IP" are not).
+# Identifiers an answer copies and never rewords: a file path or URL (from "/", "~/", "./",
+# "../" or a scheme; "and/or", "TCP/IP" are not), a long command-line option ("--link-dest",
+# without its value) and a file name with a lower-case extension ("resolv.conf", "disk.img";
+# ASCII, so a name glued to Chinese text is still found; "e.g." has a one-letter extension,
+# "finished.The" a capital).
 _PATH_RE = re.compile(r"(?<![\w/.~-])(?:[a-z][a-z0-9+.-]*://|~/|\.{1,2}/|/)[\w.@%+=:,~/-]*[\w/]", re.IGNORECASE)
+_OPTION_RE = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9]", re.IGNORECASE)
+_FILE_NAME_RE = re.compile(r"(?<![A-Za-z0-9_./~-])[A-Za-z0-9_-]*[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*"
+                           r"\.[a-z][a-z0-9]{1,5}(?![A-Za-z0-9_/-])")
+
+
+def identifiers(text: str) -> list[str]:
+    """The paths, URLs, long options and file names in ``text``, lower-cased; a path's
+    trailing "/" dropped."""
+    found = [p.rstrip("/") for p in _PATH_RE.findall(text)]
+    rest = _PATH_RE.sub(" ", text)
+    return [t.lower() for t in found + _OPTION_RE.findall(rest) + _FILE_NAME_RE.findall(rest)]
 
 
 def _stem(term: str) -> str:
@@ -177,9 +192,10 @@ def grounded(answer: str, question: str, evidence: Sequence[ItemHit]) -> bool:
     body = _CITATION_RE.sub(" ", answer)
     haystack = " ".join(hit.text for hit in evidence).lower()
     asked = question.lower()
-    # A path or URL is never translated: one the evidence and question do not contain
-    # was made up ("/etc/polkit-1/rules.d/" for a question the files do not answer).
-    if any(p.lower().rstrip("/") not in haystack and p.lower().rstrip("/") not in asked for p in _PATH_RE.findall(body)):
+    # Paths, options and file names are copied, never translated or reworded: one the
+    # evidence and question do not contain was made up ("/etc/polkit-1/rules.d/",
+    # "borg create --encryption-type luks" for questions the files do not answer).
+    if any(name not in haystack and name not in asked for name in identifiers(body)):
         return False
     numbers = _NUMBER_RE.findall(body)
     across = cross_lingual(question, evidence)
