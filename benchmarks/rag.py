@@ -53,6 +53,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no-mmr": {"augmenters": ("instruction-guard", "compress")},
     "no-gate": {"answer_min_coverage": 0.0},
     "no-grounding-check": {"answer_grounding_check": False},
+    "no-refusal-probability": {"answer_refusal_threshold": 0.0},
     # Half the evidence budget: what a slower (larger) model needs for a 3 s first token.
     "evidence-160": {"evidence_tokens": 160},
     "evidence-240": {"evidence_tokens": 240},

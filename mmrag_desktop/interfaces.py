@@ -203,6 +203,17 @@ class Generator:
     def count_tokens(self, text: str) -> int:
         return estimate_tokens(text)
 
+    def start_probability(self, messages: Sequence[dict[str, str]], text: str) -> float | None:
+        """The model's probability that its reply to ``messages`` starts with the first
+        token of ``text``; None when this generator cannot tell (the default).
+
+        The core asks it for the refusal mark before streaming: a small model that gives
+        its "not in the files" a few percent of probability and then answers anyway has
+        mostly made the answer up (docs/rag.md). A chat-model generator reads it from the
+        logits at the prompt's end and keeps the prompt in its cache, so the reply that
+        follows does not process the prompt again."""
+        return None
+
     def runtime(self) -> str:
         """One line on what runs this generator (engine, CPU features, GPU offload), shown
         by ``mmrag models list`` so a user can see what their build does; "" if unknown."""

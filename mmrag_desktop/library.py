@@ -331,6 +331,7 @@ class Library:
         result = generate_answer(question, evidence, generator, max_tokens=self.config.answer_max_tokens,
                                  on_token=on_token, cancel=cancel, min_coverage=self.config.answer_min_coverage,
                                  gate_text=query.text or question, check_grounding=self.config.answer_grounding_check,
+                                 refusal_threshold=self.config.answer_refusal_threshold,
                                  check_cites=self.config.answer_citation_check)
         citations = tuple(Citation(n, evidence[n - 1].path or Path("?"), evidence[n - 1].locator,
                                    evidence[n - 1].modality, evidence[n - 1].text[:240]) for n in result.cited)

@@ -123,6 +123,25 @@ def test_second_question_reuses_the_loaded_model_and_system_prompt(lib) -> None:
 
 
 @pytest.mark.slow
+def test_scoring_the_refusal_keeps_the_prompt_cached_and_the_answer_unchanged(lib) -> None:
+    from mmrag_desktop.pipeline.generate import REFUSAL_MARK, build_messages
+    from mmrag_llama.engine import loaded_engine
+
+    question = "How long are old backups kept?"
+    messages = build_messages(question, lib.ask(question).evidence)
+    engine = loaded_engine()
+    plain = "".join(engine.stream(messages, max_tokens=24))
+    lib.ask("When were the tomato seedlings planted?")  # another prompt in the cache
+    probability = engine.first_token_probability(messages, REFUSAL_MARK)
+    assert 0.0 < probability < 1.0
+    prompt = engine.tokens(messages)
+    assert engine.llm.n_tokens == len(prompt), "the scored prompt stays in the KV cache"
+    assert "".join(engine.stream(messages, max_tokens=24)) == plain, "scoring changed the answer"
+    # The prompt the scoring processed counts as new, as if the stream had processed it.
+    assert 100 <= engine.last["cached_tokens"] < engine.last["prompt_tokens"] == len(prompt)
+
+
+@pytest.mark.slow
 def test_evidence_is_budgeted_in_the_models_own_tokens_from_the_first_question(lib) -> None:
     import llama_cpp
 

@@ -221,6 +221,25 @@ def test_grounding_check_rejects_made_up_paths_and_chinese_restatements() -> Non
     assert grounded("用 sendmail -bm -ti 命令发送 [1]。", asked, mail)
 
 
+def test_grounding_check_reads_compound_names_whole_and_skips_list_numbers() -> None:
+    from mmrag_desktop.pipeline.generate import grounded
+
+    # "C.UTF-8" is a name the question does not have, although its parts are all asked
+    # about: the answer says something (seen with the 0.5B; it was withdrawn as a
+    # restatement). The parts alone only restate the question.
+    locale = [_hit(1, "The C.UTF-8 locale keeps the C behaviour and handles UTF-8 characters.")]
+    asked = "Which locale keeps the old C locale behaviour while still handling UTF-8 characters?"
+    assert grounded("C.UTF-8 [1]", asked, locale)
+    assert not grounded("The C locale with UTF-8 characters [1].", asked, locale)
+    assert not grounded("en_US.UTF-8 [1]", asked, locale)
+    # A numbered list's "1." and "2." are layout, not numbers the evidence must contain;
+    # a number in the text still must.
+    boot = [_hit(2, "Run systemctl set-default multi-user to boot into the text console.")]
+    steps = "1. Open a terminal.\n2. Run `sudo systemctl set-default multi-user` [1]."
+    assert grounded(steps, "How do I boot into text mode by default?", boot)
+    assert not grounded(steps + "\n3. Reboot within 5 minutes.", "How do I boot into text mode by default?", boot)
+
+
 def test_uncited_answer_is_attributed_sentence_by_sentence() -> None:
     from mmrag_desktop.pipeline.generate import attribute
 
@@ -341,13 +360,33 @@ def test_streamed_citations_are_checked_before_they_are_shown() -> None:
 
 class _Scripted(Generator):
     """Replays fixed pieces: the real model cannot be made to write a given (ungrounded,
-    or mis-cited) draft on demand, and these tests are about what happens after it."""
+    or mis-cited) draft on demand, and these tests are about what happens after it.
+    ``leaning`` is what it says of the refusal mark's probability (None: cannot tell)."""
 
-    def __init__(self, pieces: list[str]) -> None:
-        self.pieces = pieces
+    def __init__(self, pieces: list[str], leaning: float | None = None) -> None:
+        self.pieces, self.leaning, self.chatted = pieces, leaning, False
 
     def chat(self, messages, *, max_tokens=256, cancel=None):  # type: ignore[no-untyped-def]
+        self.chatted = True
         yield from self.pieces
+
+    def start_probability(self, messages, text):  # type: ignore[no-untyped-def]
+        assert text == "NOT IN FILES"
+        return self.leaning
+
+
+def test_a_model_leaning_to_refuse_is_taken_at_its_doubt() -> None:
+    from mmrag_desktop.pipeline.generate import REFUSALS, generate_answer
+
+    hits = [_hit(1, "The nightly backup runs at 02:30 and is copied to the NAS.")]
+    draft = ["It runs at", " 02:30", " [1]."]
+    for leaning, refused in ((0.05, True), (0.02, True), (0.01, False), (None, False)):
+        model = _Scripted(draft, leaning)
+        result = generate_answer("When does the backup run?", hits, model, refusal_threshold=0.02)
+        assert (result.text == REFUSALS["en"]) is refused and result.supported is not refused, leaning
+        assert model.chatted is not refused, "a refusal is decided before generating"
+    model = _Scripted(draft, 0.9)
+    assert generate_answer("When does the backup run?", hits, model, refusal_threshold=0.0).supported  # off
 
 
 def test_an_ungrounded_draft_is_withdrawn_and_the_cli_replaces_or_marks_it() -> None:

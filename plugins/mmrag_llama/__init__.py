@@ -105,6 +105,9 @@ class LlamaGenerator(Generator):
         yield from self.chat(build_messages(question, evidence), max_tokens=options.get("max_tokens", self.max_tokens),
                              cancel=options.get("cancel"))
 
+    def start_probability(self, messages: Sequence[dict[str, str]], text: str) -> float | None:
+        return self.engine().first_token_probability(messages, text)
+
     def count_tokens(self, text: str) -> int:
         # Evidence is budgeted just before the answer is generated, so loading the model
         # here costs nothing extra and the first question of a process is budgeted in

@@ -54,6 +54,7 @@ class LlamaEngine:
         self.n_ctx = n_ctx
         self._lock = threading.Lock()
         self.primed: str | None = None
+        self._scored: tuple[list[int], int] | None = None  # prompt and its cached part, after scoring
         #: Statistics of the last call (prompt tokens, tokens reused from the cache,
         #: seconds to the first token, generated tokens, seconds generating).
         self.last: dict[str, float] = {}
@@ -77,17 +78,46 @@ class LlamaEngine:
             self.llm.reset()
             self.llm.eval(tokens)
             self.primed = key
+            self._scored = None
+
+    def _fitting_tokens(self, messages: Sequence[dict[str, str]]) -> list[int]:
+        tokens = self.tokens(messages)
+        if self.n_ctx - len(tokens) < 16:
+            raise MMRagError(f"The question and its evidence ({len(tokens)} tokens) do not fit the model's "
+                             f"context of {self.n_ctx} tokens; lower evidence_tokens.")
+        return tokens
+
+    def first_token_probability(self, messages: Sequence[dict[str, str]], text: str) -> float:
+        """Probability that the reply to ``messages`` starts with the first token of
+        ``text``. Evaluates the prompt (what is not cached yet) and leaves it in the KV
+        cache with its logits live, so :meth:`stream` of the same messages samples at
+        once instead of processing the prompt again."""
+        import numpy as np
+
+        tokens = self._fitting_tokens(messages)
+        first = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)[0]
+        with self._lock:
+            cached = _common_prefix(self.llm._input_ids[: self.llm.n_tokens].tolist(), tokens)
+            # Always evaluate at least the last token: its logits are what is read.
+            self.llm.n_tokens = min(cached, len(tokens) - 1)
+            self.llm.eval(tokens[self.llm.n_tokens:])
+            logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
+            logits = logits.astype(np.float64) - float(logits.max())
+            probability = float(np.exp(logits[first]) / np.exp(logits).sum())
+            self._scored = (tokens, cached)
+        return probability
 
     def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 256,
                cancel: threading.Event | None = None) -> Iterator[str]:
-        tokens = self.tokens(messages)
-        room = self.n_ctx - len(tokens)
-        if room < 16:
-            raise MMRagError(f"The question and its evidence ({len(tokens)} tokens) do not fit the model's "
-                             f"context of {self.n_ctx} tokens; lower evidence_tokens.")
-        max_tokens = min(max_tokens, room)
+        tokens = self._fitting_tokens(messages)
+        max_tokens = min(max_tokens, self.n_ctx - len(tokens))
         with self._lock:
             cached = _common_prefix(self.llm._input_ids[: self.llm.n_tokens].tolist(), tokens)
+            if self._scored is not None and self._scored[0] == tokens:
+                # Scored just before (first_token_probability): the prompt is in the
+                # cache because of that call; count what it processed as new.
+                cached = self._scored[1]
+            self._scored = None
             self.last = {"prompt_tokens": len(tokens), "cached_tokens": cached}
             if cancel is not None and cancel.is_set():
                 return
