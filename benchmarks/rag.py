@@ -54,6 +54,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "no-gate": {"answer_min_coverage": 0.0},
     "no-grounding-check": {"answer_grounding_check": False},
     "no-refusal-probability": {"answer_refusal_threshold": 0.0},
+    # The refusal policy before 2026-11-26's third session: a strict coverage gate, no doubt check.
+    "gate-0.5-no-doubt": {"answer_min_coverage": 0.5, "answer_refusal_threshold": 0.0},
     # Half the evidence budget: what a slower (larger) model needs for a 3 s first token.
     "evidence-160": {"evidence_tokens": 160},
     "evidence-240": {"evidence_tokens": 240},
