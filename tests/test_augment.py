@@ -232,6 +232,10 @@ def test_grounding_check_reads_compound_names_whole_and_skips_list_numbers() -> 
     assert grounded("C.UTF-8 [1]", asked, locale)
     assert not grounded("The C locale with UTF-8 characters [1].", asked, locale)
     assert not grounded("en_US.UTF-8 [1]", asked, locale)
+    # A compound name the evidence lacks was made up, like a path (seen: "snapper_keep");
+    # "e.g." is no name.
+    assert not grounded("The C locale, set with locale_keep_c [1].", asked, locale)
+    assert grounded("C.UTF-8, e.g. for scripts [1].", asked, locale)
     # A numbered list's "1." and "2." are layout, not numbers the evidence must contain;
     # a number in the text still must.
     boot = [_hit(2, "Run systemctl set-default multi-user to boot into the text console.")]

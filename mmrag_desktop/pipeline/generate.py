@@ -168,10 +168,21 @@ _FILE_NAME_RE = re.compile(r"(?<![A-Za-z0-9_./~-])[A-Za-z0-9_-]*[A-Za-z][A-Za-z0
                            r"\.[a-z][a-z0-9]{1,5}(?![A-Za-z0-9_/-])")
 
 
-# A compound token: words joined by ".", "-", "_", ":" or "/" ("C.UTF-8", "iptables-save",
+# A compound token: words joined by ".", "-", "_" or ":" ("C.UTF-8", "iptables-save",
 # "set-default"). One is a name of its own, not its parts: an answer "C.UTF-8" to a question
 # about "the C locale" and "UTF-8" says something the question does not.
-_COMPOUND_RE = re.compile(r"[A-Za-z0-9_]+(?:[.:/_-][A-Za-z0-9_]+)+")
+_COMPOUND_RE = re.compile(r"[A-Za-z0-9_]+(?:[.:_-][A-Za-z0-9_]+)+")
+
+
+def _compound_names(text: str) -> list[str]:
+    """The compound tokens of ``text`` that are names, lower-cased: not numbers ("1.5",
+    "6-8"), not abbreviations of single letters ("e.g"), not two sentences missing a
+    space ("done.The")."""
+    return [c.lower() for c in _COMPOUND_RE.findall(text)
+            if not _NUMBER_RE.fullmatch(c) and not re.search(r"\.[A-Z][a-z]", c)
+            and any(len(part) > 1 for part in re.findall(r"[A-Za-z]+", c))]
+
+
 # A list item's number at the start of a line ("1. Open a terminal"): layout, not a fact.
 _LIST_MARKER_RE = re.compile(r"(?m)^[ \t]*\d{1,2}[.)](?=\s)")
 
@@ -207,8 +218,7 @@ def _novel_terms(text: str, question: str) -> list[str]:
             return any(c not in asked_han and c not in _CJK_FUNCTION_CHARS for c in term)
         return _stem(term) not in own
 
-    compounds = [c.lower() for c in _COMPOUND_RE.findall(text)]
-    return ([t for t in _terms(text) if adds(t)] + [c for c in compounds if c not in asked]
+    return ([t for t in _terms(text) if adds(t)] + [c for c in _compound_names(text) if c not in asked]
             + [n for n in _NUMBER_RE.findall(text) if n not in asked])
 
 
@@ -225,6 +235,11 @@ def grounded(answer: str, question: str, evidence: Sequence[ItemHit]) -> bool:
     # evidence and question do not contain was made up ("/etc/polkit-1/rules.d/",
     # "borg create --encryption-type luks" for questions the files do not answer).
     if any(name not in haystack and name not in asked for name in identifiers(body)):
+        return False
+    # So are names joined by "_", "." or ":" ("snapper_keep", seen made up for a question
+    # the files do not answer); hyphenated ones may be prose ("read-only", "built-in").
+    coined = [c for c in _compound_names(body) if re.search(r"[_.:]", c)]
+    if any(c not in haystack and c not in asked for c in coined):
         return False
     numbers = _NUMBER_RE.findall(body)
     across = cross_lingual(question, evidence)
