@@ -208,7 +208,7 @@ class Generator:
         token of ``text``; None when this generator cannot tell (the default).
 
         The core asks it for the refusal mark before streaming: a small model that gives
-        its "not in the files" a few percent of probability and then answers anyway has
+        its "not in the files" a percent or more of probability and then answers anyway has
         mostly made the answer up (docs/rag.md). A chat-model generator reads it from the
         logits at the prompt's end and keeps the prompt in its cache, so the reply that
         follows does not process the prompt again."""
