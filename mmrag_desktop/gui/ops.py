@@ -71,6 +71,31 @@ def _log_failure(exc: BaseException) -> None:
     log.warning("background operation failed: %s: %s", type(exc).__name__, exc)
 
 
+_image_plugins_loaded = False
+
+
+def _load_image_plugins() -> None:
+    """Create Qt's image-format plugins on the GUI thread, once.
+
+    Ops read pictures (thumbnails, previews). The first use of a plugin creates it and
+    moves it to the GUI thread; from a worker, that move waits for a GUI-thread lock
+    while the worker holds the GIL, and if the GUI thread is just then disconnecting a
+    signal, which waits for the GIL, neither ever goes on (seen: a thumbnail test hung in
+    a clean-clone CI run). Probing a few bytes of no known format makes the reader try,
+    and so create, every plugin here."""
+    global _image_plugins_loaded
+    if _image_plugins_loaded:
+        return
+    _image_plugins_loaded = True
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QImageReader
+
+    probe = QBuffer()
+    probe.setData(QByteArray(b"\0" * 32))
+    probe.open(QIODevice.OpenModeFlag.ReadOnly)
+    QImageReader(probe).canRead()
+
+
 def run_op(
     fn: Callable[[], Any],
     success: Callable[[Any], None] | None = None,
@@ -78,6 +103,8 @@ def run_op(
     *,
     pool: QThreadPool | None = None,
 ) -> Op:
+    """Run ``fn`` on a worker; call from the GUI thread."""
+    _load_image_plugins()
     op = Op(fn, success, failure)
     with _pending_lock:
         _pending.add(op)
