@@ -139,6 +139,9 @@ def test_scoring_the_refusal_keeps_the_prompt_cached_and_the_answer_unchanged(li
     assert "".join(engine.stream(messages, max_tokens=24)) == plain, "scoring changed the answer"
     # The prompt the scoring processed counts as new, as if the stream had processed it.
     assert 100 <= engine.last["cached_tokens"] < engine.last["prompt_tokens"] == len(prompt)
+    # A mark whose first word the vocabulary splits ("Un" + "answer" + "able") cannot be
+    # told apart from every other reply starting with "Un".
+    assert engine.first_token_probability(messages, "Unanswerable here") is None
 
 
 @pytest.mark.slow

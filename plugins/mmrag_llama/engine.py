@@ -87,15 +87,19 @@ class LlamaEngine:
                              f"context of {self.n_ctx} tokens; lower evidence_tokens.")
         return tokens
 
-    def first_token_probability(self, messages: Sequence[dict[str, str]], text: str) -> float:
+    def first_token_probability(self, messages: Sequence[dict[str, str]], text: str) -> float | None:
         """Probability that the reply to ``messages`` starts with the first token of
-        ``text``. Evaluates the prompt (what is not cached yet) and leaves it in the KV
+        ``text``; None when that token is less than ``text``'s first word (with a
+        vocabulary that splits "NOT" into "N" + "OT" it would count every reply starting
+        with "N"). Evaluates the prompt (what is not cached yet) and leaves it in the KV
         cache with its logits live, so :meth:`stream` of the same messages samples at
         once instead of processing the prompt again."""
         import numpy as np
 
-        tokens = self._fitting_tokens(messages)
         first = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)[0]
+        if self.llm.detokenize([first]).decode("utf-8", "replace").strip() != text.split()[0]:
+            return None
+        tokens = self._fitting_tokens(messages)
         with self._lock:
             cached = _common_prefix(self.llm._input_ids[: self.llm.n_tokens].tolist(), tokens)
             # Always evaluate at least the last token: its logits are what is read.
