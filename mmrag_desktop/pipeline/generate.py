@@ -159,13 +159,9 @@ def coverage(question: str, evidence: Sequence[ItemHit]) -> float:
 _NUMBER_RE = re.compile(r"\d+(?:[.:/-]\d+)*")
 # Identifiers an answer copies and never rewords: a file path or URL (from "/", "~/", "./",
 # "../" or a scheme; "and/or", "TCP/IP" are not), a long command-line option ("--link-dest",
-# without its value) and a file name with a lower-case extension ("resolv.conf", "disk.img";
-# ASCII, so a name glued to Chinese text is still found; "e.g." has a one-letter extension,
-# "finished.The" a capital).
+# without its value) and a name joined by "_", "." or ":" (``identifiers``).
 _PATH_RE = re.compile(r"(?<![\w/.~-])(?:[a-z][a-z0-9+.-]*://|~/|\.{1,2}/|/)[\w.@%+=:,~/-]*[\w/]", re.IGNORECASE)
 _OPTION_RE = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9]", re.IGNORECASE)
-_FILE_NAME_RE = re.compile(r"(?<![A-Za-z0-9_./~-])[A-Za-z0-9_-]*[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*"
-                           r"\.[a-z][a-z0-9]{1,5}(?![A-Za-z0-9_/-])")
 
 
 # A compound token: words joined by ".", "-", "_" or ":" ("C.UTF-8", "iptables-save",
@@ -188,11 +184,14 @@ _LIST_MARKER_RE = re.compile(r"(?m)^[ \t]*\d{1,2}[.)](?=\s)")
 
 
 def identifiers(text: str) -> list[str]:
-    """The paths, URLs, long options and file names in ``text``, lower-cased; a path's
-    trailing "/" dropped."""
+    """The paths, URLs, long options and names joined by "_", "." or ":" in ``text``
+    ("resolv.conf", "sshd_config", "si:localuser"; ASCII, so one glued to Chinese text is
+    still found), lower-cased; a path's trailing "/" dropped. Hyphenated names are left
+    out: they may be prose ("read-only", "built-in")."""
     found = [p.rstrip("/") for p in _PATH_RE.findall(text)]
     rest = _PATH_RE.sub(" ", text)
-    return [t.lower() for t in found + _OPTION_RE.findall(rest) + _FILE_NAME_RE.findall(rest)]
+    names = [c for c in _compound_names(rest) if re.search(r"[_.:]", c)]
+    return [t.lower() for t in found + _OPTION_RE.findall(rest)] + names
 
 
 def _stem(term: str) -> str:
@@ -231,15 +230,11 @@ def grounded(answer: str, question: str, evidence: Sequence[ItemHit]) -> bool:
     body = _LIST_MARKER_RE.sub(" ", _CITATION_RE.sub(" ", answer))
     haystack = " ".join(hit.text for hit in evidence).lower()
     asked = question.lower()
-    # Paths, options and file names are copied, never translated or reworded: one the
+    # Paths, options and names are copied, never translated or reworded: one the
     # evidence and question do not contain was made up ("/etc/polkit-1/rules.d/",
-    # "borg create --encryption-type luks" for questions the files do not answer).
+    # "borg create --encryption-type luks", "snapper_keep" for questions the files do
+    # not answer).
     if any(name not in haystack and name not in asked for name in identifiers(body)):
-        return False
-    # So are names joined by "_", "." or ":" ("snapper_keep", seen made up for a question
-    # the files do not answer); hyphenated ones may be prose ("read-only", "built-in").
-    coined = [c for c in _compound_names(body) if re.search(r"[_.:]", c)]
-    if any(c not in haystack and c not in asked for c in coined):
         return False
     numbers = _NUMBER_RE.findall(body)
     across = cross_lingual(question, evidence)
