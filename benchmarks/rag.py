@@ -63,20 +63,30 @@ CONFIGS: dict[str, dict[str, Any]] = {
 }
 
 
-def workdir(chapters: tuple[str, ...]) -> Path:
-    """The corpus copy and library for ``chapters``: ``cache/rag`` for the default four."""
+MANUALS = ("debian-reference", "maint-guide")
+
+
+def workdir(chapters: tuple[str, ...], manual: str = "debian-reference") -> Path:
+    """The corpus copy and library for ``chapters`` of ``manual``: ``cache/rag`` for the
+    default four of the Debian Reference, ``cache/rag-maint-guide`` for the whole
+    maintainer's guide."""
+    if manual != "debian-reference":
+        return CACHE / f"rag-{manual}"
     return CACHE / ("rag" if chapters == CHAPTERS else "rag-" + "-".join(chapters))
 
 
-def corpus(chapters: tuple[str, ...] = CHAPTERS) -> Path:
+def corpus(chapters: tuple[str, ...] = CHAPTERS, manual: str = "debian-reference") -> Path:
     source = CACHE / "corpus"
     if not source.exists():
         import build_corpus  # benchmarks/devset/build_corpus.py
 
         build_corpus.build(CACHE)
-    target = workdir(chapters) / "corpus"
+    target = workdir(chapters, manual) / "corpus"
     if not target.exists():
         for lang in ("en", "zh"):
+            if manual != "debian-reference":
+                shutil.copytree(source / lang / manual, target / lang / manual)
+                continue
             for chapter in chapters:
                 shutil.copytree(source / lang / "debian-reference" / chapter,
                                 target / lang / "debian-reference" / chapter)
@@ -84,12 +94,12 @@ def corpus(chapters: tuple[str, ...] = CHAPTERS) -> Path:
 
 
 def run(model: str, name: str, overrides: dict[str, Any], questions: list[dict[str, Any]], threads: int,
-        chapters: tuple[str, ...] = CHAPTERS) -> dict:
+        chapters: tuple[str, ...] = CHAPTERS, manual: str = "debian-reference") -> dict:
     from mmrag_desktop.config import Config
     from mmrag_desktop.library import Library
 
-    docs = corpus(chapters)
-    data = workdir(chapters) / "lib"
+    docs = corpus(chapters, manual)
+    data = workdir(chapters, manual) / "lib"
     with Library(data, config=Config(threads=threads)) as library:
         library.index([docs])  # incremental: only the first run embeds
     config = Config(threads=threads, llm_model=model, **overrides)
@@ -192,6 +202,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default=None, help="results name (default rag-<model>)")
     ap.add_argument("--chapters", default=",".join(CHAPTERS),
                     help="Debian Reference chapters the library holds (questions-blind2.jsonl: ch05,ch07,ch10,ch11)")
+    ap.add_argument("--manual", choices=MANUALS, default="debian-reference",
+                    help="the manual the library holds: maint-guide is the whole guide (--chapters is ignored; "
+                         "questions-blind5.jsonl)")
     ap.add_argument("--questions", type=Path, default=QUESTIONS,
                     help="question file (e.g. benchmarks/rag/questions-heldout.jsonl, never used for tuning)")
     ap.add_argument("--rescore", type=Path, default=None,
@@ -208,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     for name in args.configs.split(","):
         started, load_before = time.time(), os.getloadavg()[0]
-        result = run(args.model, name, CONFIGS[name], questions, args.threads, chapters)
+        result = run(args.model, name, CONFIGS[name], questions, args.threads, chapters, args.manual)
         result["seconds"] = round(time.time() - started, 1)
         # Timings depend on what else runs on the machine: keep the load next to them.
         result["load_average"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
