@@ -271,6 +271,23 @@ def test_an_answer_no_passage_supports_is_withdrawn() -> None:
     assert across.supported and across.cited == []
 
 
+def test_an_uncited_answer_traced_only_below_the_top_passage_is_withdrawn() -> None:
+    from mmrag_desktop.pipeline.generate import REFUSALS, generate_answer
+
+    hits = [_hit(1, "Hard links share one inode; ls -i shows the inode number of each name."),
+            _hit(2, "A symbolic link can point across filesystems; readlink prints its target.")]
+    question = "How do I see whether two names are hard links to the same file?"
+    # Uncited and copied from passage [2], which the ranking put below [1]: withdrawn.
+    side = generate_answer(question, hits, _Scripted(["A symbolic link can point across filesystems."]))
+    assert not side.supported and side.text == REFUSALS["en"]
+    # Uncited and traced to [1]: kept, with the citation added.
+    top = generate_answer(question, hits, _Scripted(["Compare the inode numbers that ls -i shows."]))
+    assert top.supported and top.cited == [1]
+    # Cited by the model itself: its choice of [2] stands (the citation check judges it).
+    cited = generate_answer(question, hits, _Scripted(["readlink prints a symbolic link's target [2]."]))
+    assert cited.supported and cited.cited == [2]
+
+
 def test_sentences_keep_table_rows_whole_and_list_numbers_with_their_text() -> None:
     from mmrag_augment.text import sentences
 
