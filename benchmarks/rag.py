@@ -8,7 +8,9 @@
 Corpus: four chapters (3, 4, 6, 8; ``--chapters`` picks others) of the Debian Reference in
 English and Chinese from the retrieval dev set's corpus (``benchmarks/devset/build_corpus.py``
 builds it from Debian packages), indexed once with the default encoder into
-``benchmarks/cache/rag/`` (``benchmarks/cache/rag-<chapters>/`` for other chapters).
+``benchmarks/cache/rag/`` (``benchmarks/cache/rag-<chapters>/`` for other chapters);
+``--manual maint-guide`` holds the whole Debian New Maintainers' Guide instead
+(``benchmarks/cache/rag-maint-guide/``).
 Questions: ``benchmarks/rag/questions.jsonl`` -- answerable ones name the facts the answer
 must contain (any one of them) and the file it must cite; unanswerable ones (on-topic and
 off-topic) have no file.
