@@ -251,6 +251,12 @@ def test_uncited_answer_is_attributed_sentence_by_sentence() -> None:
     assert attribute("The tomato seedlings need water every second day.\n最安全的方法是在某种时刻。", hits) == [2]
     assert attribute("Something else entirely happened here.", hits) == []
     assert attribute("02:30.", hits) == [1]
+    # Reworded around names copied verbatim: the names trace it, to the first passage with all of them.
+    keys = [_hit(1, "The devscripts_conf file holds defaults for the devscripts tools."),
+            _hit(2, "Set DEBSIGN_KEYID in devscripts_conf so debsign picks your key."),
+            _hit(3, "Put DEBSIGN_KEYID and devscripts_conf aside for now.")]
+    assert attribute("在 devscripts_conf 文件里面要设置 DEBSIGN_KEYID 这个变量。", keys) == [2]
+    assert attribute("在 devscripts_conf 文件里面要设置 DEBSIGN_PROGRAM 这个变量。", keys) == []
 
 
 def test_an_answer_no_passage_supports_is_withdrawn() -> None:

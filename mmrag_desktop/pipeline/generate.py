@@ -266,7 +266,11 @@ def cross_lingual(question: str, evidence: Sequence[ItemHit]) -> bool:
 def attribute(answer: str, evidence: Sequence[ItemHit]) -> list[int]:
     """Passages an uncited answer draws on (used only when the model wrote no ``[n]``):
     for each sentence of the answer, the passage containing most of its terms, if it
-    contains at least half of them (a one-term answer, "KERN_ERR.", needs that term)."""
+    contains at least half of them (a one-term answer, "KERN_ERR.", needs that term);
+    failing that, the first passage containing all its identifiers (paths, options,
+    names: ``identifiers``), which are copied verbatim where the words around them are
+    reworded ("~/.devscripts 中要设置 DEBSIGN_KEYID 变量。" from a passage that says it
+    otherwise)."""
     found: list[int] = []
     texts = [hit.text.lower() for hit in evidence]
     for sentence in re.split(r"(?<=[.!?。！？])\s*|\n+", answer):
@@ -275,7 +279,12 @@ def attribute(answer: str, evidence: Sequence[ItemHit]) -> list[int]:
             continue
         scores = [sum(1 for t in terms if t in text) / len(terms) for text in texts]
         best = max(range(len(scores)), key=lambda i: scores[i], default=None)
-        if best is not None and scores[best] >= 0.5 and best + 1 not in found:
+        if best is None:
+            continue
+        if scores[best] < 0.5:
+            names = identifiers(sentence)
+            best = next((i for i, text in enumerate(texts) if names and all(n in text for n in names)), None)
+        if best is not None and best + 1 not in found:
             found.append(best + 1)
     return found
 
